@@ -1,0 +1,1 @@
+"""Pipeline stages: each reads its inputs, calls the library and writes its outputs; thin CLIs."""

@@ -1,0 +1,53 @@
+"""What every stage CLI shares: the `--params` argument and turning expected errors into messages.
+
+`--params` is either inline JSON (what Snakemake passes: only the sections the stage reads, so that a
+change elsewhere does not rerun it) or the path of a YAML/JSON parameters file (standalone use).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from poselift.params import ParamsError, validate
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "params.schema.yaml"
+
+
+def load_params(arg: str) -> dict:
+    """Parse and validate `--params`: inline JSON or a parameters file."""
+    if arg.lstrip().startswith("{"):
+        params = json.loads(arg)
+        partial = True
+    else:
+        path = Path(arg)
+        if not path.is_file():
+            raise ParamsError(f"parameters file not found: {path}")
+        params = yaml.safe_load(path.read_text())
+        partial = False
+    if not isinstance(params, dict):
+        raise ParamsError(f"parameters must be a mapping, got {type(params).__name__}")
+    validate(params, yaml.safe_load(SCHEMA_PATH.read_text()), partial=partial)
+    return params
+
+
+def parser(description: str | None) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--params", required=True,
+                   help="parameters: inline JSON of the sections this stage reads, or a params.yaml path")
+    return p
+
+
+def run(main: Callable[[], None]) -> None:
+    """Run a stage; expected failures (bad input, bad parameters) print one clear message, exit 1."""
+    try:
+        main()
+    except (ValueError, KeyError, FileNotFoundError) as err:
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(1)
