@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from poselift.params import ParamsError, validate
+from poselift.params import ParamsError, experiment_settings, validate
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "params.schema.yaml"
 
@@ -51,3 +51,9 @@ def run(main: Callable[[], None]) -> None:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"error: {message}", file=sys.stderr)
         sys.exit(1)
+
+
+def train_settings(params: dict, experiment: str) -> dict:
+    """An experiment's training settings: merged here from a full parameters file, or already merged
+    by the workflow (inline JSON whose `train` section is the experiment's settings)."""
+    return experiment_settings(params, experiment) if "experiments" in params else params["train"]

@@ -16,21 +16,22 @@ METRICS = ("mpjpe", "p_mpjpe", "n_mpjpe", "mpjve")
 def per_action(rows: pd.DataFrame, metrics: tuple[str, ...] = METRICS) -> pd.DataFrame:
     """Frame-weighted mean of each metric per base action.
 
-    `rows` has one row per sequence with columns `action` (base action), `frames` and the metrics.
-    Returns a frame indexed by action with the metrics and the summed `frames` and `sequences`.
+    `rows` has one row per sequence with columns `base_action`, `frames` and the metrics (the
+    evaluation's per-sequence rows). Returns a frame indexed by base action with the metrics and the
+    summed `frames` and `sequences`.
     """
-    missing = {"action", "frames", *metrics} - set(rows.columns)
+    missing = {"base_action", "frames", *metrics} - set(rows.columns)
     if missing:
         raise ValueError(f"per-sequence rows lack column(s) {sorted(missing)}")
     if rows.empty:
         raise ValueError("no per-sequence rows to aggregate")
     weighted = rows[list(metrics)].multiply(rows["frames"], axis=0)
-    weighted["action"] = rows["action"]
-    sums = weighted.groupby("action", sort=True).sum()
-    frames = rows.groupby("action", sort=True)["frames"].sum()
+    weighted["base_action"] = rows["base_action"]
+    sums = weighted.groupby("base_action", sort=True).sum()
+    frames = rows.groupby("base_action", sort=True)["frames"].sum()
     out = sums.divide(frames, axis=0)
     out["frames"] = frames
-    out["sequences"] = rows.groupby("action", sort=True).size()
+    out["sequences"] = rows.groupby("base_action", sort=True).size()
     return out
 
 

@@ -58,6 +58,17 @@ def _numpy_safe_globals() -> list:
     return objects
 
 
+def _first_line(err: Exception) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+
+
+def _unsupported_global(err: Exception) -> str:
+    for line in str(err).splitlines():
+        if "Unsupported global" in line:
+            return line.strip()[:200]
+    return _first_line(err)
+
+
 def _torch_load(path: Path) -> dict:
     weights_only = os.environ.get("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "") in ("", "0")
     try:
@@ -66,12 +77,14 @@ def _torch_load(path: Path) -> dict:
     except FileNotFoundError:
         raise
     except pickle.UnpicklingError as err:
+        if "Unsupported global" not in str(err):
+            raise CheckpointError(f"{path}: not a readable torch checkpoint ({_first_line(err)})") from err
         raise CheckpointError(
             f"{path}: holds objects beyond tensors and plain data, which torch's safe loader refuses "
-            f"({str(err).splitlines()[0][:200]}). If you trust the file, set TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1."
+            f"({_unsupported_global(err)}). If you trust the file, set TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1."
         ) from err
     except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as err:
-        raise CheckpointError(f"{path}: not a readable torch checkpoint ({str(err).splitlines()[0][:200]})") from err
+        raise CheckpointError(f"{path}: not a readable torch checkpoint ({_first_line(err)})") from err
     if not isinstance(data, dict):
         raise CheckpointError(f"{path}: holds a {type(data).__name__}, expected a dict with 'model_pos'")
     return data

@@ -43,6 +43,7 @@ def weighted_mpjpe(predicted: torch.Tensor, target: torch.Tensor, weights: torch
     return (weights * joint_errors(predicted, target)).mean()
 
 
+@numpy_compatible
 def procrustes_align(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Align each frame of `predicted` (..., J, 3) to `target` by a similarity transform.
 

@@ -1,0 +1,141 @@
+"""Train one model of one experiment: the baseline (all 15 actions) or one action's model.
+
+Writes the final checkpoint (VideoPose3D's keys plus ours) and the per-epoch log (Parquet). After
+every epoch a resume checkpoint `<checkpoint stem>.resume.pt` is written atomically next to the
+final one (it is not a declared output, so a workflow manager that deletes outputs before a rerun
+leaves it); a killed job started again resumes from it when its parameters and inputs are the same,
+and ends with the same weights and log as an uninterrupted run. It is removed when the job ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from poselift.actions import check_model_name, select_sequences
+from poselift.atomic import sha256_file, write_parquet
+from poselift.budget import fixed_data_ranges, frames_per_action, job_epochs
+from poselift.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from poselift.formats import load_2d, load_3d
+from poselift.model import ModelConfig
+from poselift.params import job_seed
+from poselift.sequences import build_sequences, layout_symmetry
+from poselift.training import Schedule, Trainer, resolve_device
+from poselift.windows import WindowBank
+from stages import _cli
+
+
+def resume_path(checkpoint: Path) -> Path:
+    return checkpoint.with_name(f"{checkpoint.stem}.resume{checkpoint.suffix}")
+
+
+def main(params: dict, *, experiment: str, model: str, data_3d: Path, data_2d: Path, checkpoint: Path,
+         log: Path) -> None:
+    settings, tta = _cli.train_settings(params, experiment), params["evaluate"]["tta"]
+    check_model_name(model)
+    seed = job_seed(params["seed"], experiment, model)
+    torch.set_num_threads(settings["threads"])
+    device = resolve_device(settings["device"])
+    label = f"{experiment}/{model}"
+    print(f"[{label}] device {device} (CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', '')}), "
+          f"{settings['threads']} threads, seed {seed}", file=sys.stderr, flush=True)
+
+    positions_3d = load_3d(data_3d)
+    positions_2d, metadata = load_2d(data_2d)
+    layout, symmetry = layout_symmetry(metadata)
+    all_train = build_sequences(positions_3d, positions_2d, metadata, settings["subjects_train"], "baseline",
+                                str(data_3d), str(data_2d))
+    own = set(select_sequences({s.action for s in all_train}, model))
+    train_sequences = [s for s in all_train if s.action in own]
+    test_sequences = build_sequences(positions_3d, positions_2d, metadata, settings["subjects_test"], model,
+                                     str(data_3d), str(data_2d))
+    epochs = job_epochs(settings, model, frames_per_action(all_train))
+    ranges = None
+    if settings["budget"] == "fixed_data":
+        if not settings["data_budget_frames"]:
+            raise ValueError(f"experiment {experiment!r}: budget 'fixed_data' needs data_budget_frames")
+        ranges = fixed_data_ranges(train_sequences, model, settings["data_budget_frames"], seed)
+
+    config = ModelConfig(num_joints_in=layout.num_joints, in_features=2, num_joints_out=17,
+                         filter_widths=tuple(settings["architecture"]), causal=settings["causal"],
+                         dropout=settings["dropout"], channels=settings["channels"])
+    rf = config.receptive_field
+    bank = WindowBank(train_sequences, rf, (rf - 1) // 2 if config.causal else 0, symmetry,
+                      settings["flip_augment"], ranges, device)
+    flips = 2 if settings["flip_augment"] else 1
+    schedule = Schedule(epochs=epochs, lr=settings["lr"], lr_decay=settings["lr_decay"],
+                        lr_decay_by=settings["lr_decay_by"],
+                        reference_samples=sum(s.frames for s in all_train) * flips,
+                        bn_momentum_start=settings["bn_momentum_start"], bn_momentum_end=settings["bn_momentum_end"])
+    trainer = Trainer(config, bank, test_sequences, symmetry, schedule, settings["batch_size"], seed, tta,
+                      settings["eval_every"], device, label)
+    print(f"[{label}] receptive field {rf}, {sum(p.numel() for p in trainer.model.parameters()):,} parameters, "
+          f"{bank.frames:,} training frames ({len(bank):,} samples/epoch), {len(test_sequences)} test sequences, "
+          f"{epochs} epochs ({settings['budget']}, lr decay by {settings['lr_decay_by']})", file=sys.stderr, flush=True)
+
+    inputs = {"data_3d": {"path": str(data_3d), "sha256": sha256_file(data_3d)},
+              "data_2d": {"path": str(data_2d), "sha256": sha256_file(data_2d)}}
+    record = {"experiment": experiment, "model": model, "seed": params["seed"], "job_seed": seed,
+              "settings": settings, "evaluate": params["evaluate"], "epochs": epochs, "inputs": inputs}
+    fingerprint = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+    record["fingerprint"] = fingerprint
+
+    resume = resume_path(checkpoint)
+    if resume.exists():
+        previous = load_checkpoint(resume)
+        if previous.params.get("fingerprint") == fingerprint:
+            trainer.restore({"model_pos": previous.model_pos, "optimizer": previous.optimizer,
+                             "history": previous.history, "rng_state": previous.rng_state})
+            print(f"[{label}] resumed from {resume} after epoch {trainer.epoch}", file=sys.stderr, flush=True)
+        else:
+            print(f"[{label}] ignoring {resume}: other parameters or inputs", file=sys.stderr, flush=True)
+
+    def snapshot() -> Checkpoint:
+        state = trainer.state()
+        return Checkpoint(model_pos=state["model_pos"], config=config, epoch=trainer.epoch, lr=trainer.next_lr(),
+                          optimizer=state["optimizer"], params=record, history=state["history"],
+                          rng_state=state["rng_state"])
+
+    start = time.perf_counter()
+    first = trainer.epoch
+    while not trainer.done:
+        row = trainer.train_epoch()
+        save_checkpoint(resume, snapshot())
+        print(trainer.progress_line(row, (time.perf_counter() - start) * trainer.epoch / (trainer.epoch - first)),
+              file=sys.stderr, flush=True)
+
+    save_checkpoint(checkpoint, snapshot())
+    frame = pd.DataFrame(trainer.history)
+    constants = {"experiment": experiment, "model": model, "epochs": epochs, "budget": settings["budget"],
+                 "lr_decay_by": settings["lr_decay_by"], "train_frames": bank.frames}
+    for i, (key, value) in enumerate(constants.items()):
+        frame.insert(i, key, value)
+    write_parquet(log, frame)
+    resume.unlink(missing_ok=True)
+    last = trainer.history[-1]
+    print(f"[{label}] done: test MPJPE {last['test_mpjpe']:.1f} mm, MPJVE {last['test_mpjve']:.2f} mm, "
+          f"training {last['cum_train_wall_s']:.0f} s", file=sys.stderr, flush=True)
+
+
+def cli(argv: list[str] | None = None) -> None:
+    parser = _cli.parser(__doc__)
+    parser.add_argument("--experiment", required=True, help="experiment name (params: experiments)")
+    parser.add_argument("--model", required=True, help="'baseline' or one of the 15 actions")
+    parser.add_argument("--data-3d", type=Path, required=True, help="data_3d_h36m.npz")
+    parser.add_argument("--data-2d", type=Path, required=True, help="data_2d_h36m_<source>.npz")
+    parser.add_argument("--checkpoint", type=Path, required=True, help="output: the trained model (.pt)")
+    parser.add_argument("--log", type=Path, required=True, help="output: per-epoch log (.parquet)")
+    args = parser.parse_args(argv)
+    _cli.run(lambda: main(_cli.load_params(args.params), experiment=args.experiment, model=args.model,
+                          data_3d=args.data_3d, data_2d=args.data_2d, checkpoint=args.checkpoint, log=args.log))
+
+
+if __name__ == "__main__":
+    cli()
