@@ -12,6 +12,7 @@ Both are dicts pickled into 0-d object arrays by `np.savez_compressed`, so readi
 from __future__ import annotations
 
 import os
+import pickle
 import zipfile
 from pathlib import Path
 
@@ -30,15 +31,14 @@ class FormatError(ValueError):
 def _load_dict(path: str | os.PathLike, key: str) -> object:
     path = Path(path)
     try:
-        with np.load(path, allow_pickle=True) as npz:
+        # Our own file handle: np.load(path) leaks its handle when the zip is damaged.
+        with open(path, "rb") as f, np.load(f, allow_pickle=True) as npz:
             if key not in npz.files:
                 raise FormatError(f"{path}: no key {key!r} (keys: {', '.join(npz.files) or 'none'})")
             value = npz[key]
-    except FileNotFoundError:
+    except (FileNotFoundError, FormatError):
         raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
-        if isinstance(err, FormatError):
-            raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError) as err:
         raise FormatError(f"{path}: not a readable npz file ({err})") from err
     if value.dtype != object or value.shape != ():
         raise FormatError(f"{path}: {key!r} is an array of shape {value.shape}, expected a pickled dict")
