@@ -64,7 +64,9 @@ def write_pose_cdf(path: str | os.PathLike, poses_mm: np.ndarray) -> None:
         tmp.unlink()  # cdflib refuses to write over an existing file
         writer = CDFWriter(str(tmp), cdf_spec={"Majority": "Row_major", "Encoding": 6}, delete=True)
         try:
-            writer.write_var({"Variable": "Pose", "Data_Type": 21, "Num_Elements": 1, "Rec_Vary": True,
+            # Uncompressed: cdflib's gzip header stamps the write time, which would make identical poses
+            # give different bytes (and DVC hashes).
+            writer.write_var({"Variable": "Pose", "Data_Type": 21, "Num_Elements": 1, "Rec_Vary": True, "Compress": 0,
                               "Dim_Sizes": [n, NUM_JOINTS_RAW * 3]},
                              var_attrs={}, var_data=poses.reshape(1, n, NUM_JOINTS_RAW * 3))
         finally:
