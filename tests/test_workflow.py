@@ -1,0 +1,217 @@
+"""The Snakemake workflow: its DAG, lint, parameter validation, environments, and what a rerun reruns.
+
+The rerun tests run the tiny study (every job of the chain, each seconds long) in a scratch copy of the
+repository, then ask `snakemake -n` what a change would rerun.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from workflow_utils import (
+    REPO,
+    TINY_JOBS,
+    copy_repo,
+    environment,
+    merged,
+    planned_jobs,
+    snakemake,
+    tiny_params,
+    write_params,
+)
+
+from poselift.actions import ACTIONS
+from poselift.params import ParamsError, validate
+
+SCHEMA = yaml.safe_load((REPO / "schemas" / "params.schema.yaml").read_text())
+MODELS = ["baseline", *ACTIONS]
+
+
+def default_params() -> dict:
+    return yaml.safe_load((REPO / "params.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def default_copy(tmp_path_factory) -> Path:
+    """The repository's workflow with its own params.yaml, nothing run."""
+    return copy_repo(tmp_path_factory.mktemp("default") / "repo", tiny=False)
+
+
+def test_dry_run_lists_every_job_of_the_default_study(default_copy):
+    experiments = len(default_params()["experiments"])
+    assert experiments == 2
+    assert planned_jobs(default_copy) == {"synthesize": 1, "prepare": 1, "keypoints": 1, "train": 16 * experiments,
+                                          "evaluate": 16 * experiments, "report": 1, "all": 1}
+
+
+def test_lint_has_no_findings(default_copy):
+    output = snakemake(default_copy, "--lint", timeout=120)  # exits 1 on any finding
+    assert "Congratulations" in output
+
+
+@pytest.mark.parametrize("profile", ["slurm", "lsf", "local"])
+def test_profiles_plan_the_whole_study(default_copy, profile):
+    jobs = planned_jobs(default_copy, "--profile", f"profiles/{profile}")
+    assert jobs["train"] == 32
+    assert jobs["evaluate"] == 32
+
+
+def test_paper_grid_validates_and_plans_64_training_jobs(tmp_path, default_copy):
+    paper = yaml.safe_load((REPO / "params" / "paper.yaml").read_text())
+    params = merged(default_params(), paper)
+    validate(params, SCHEMA)
+    assert sorted(params["experiments"]) == ["f1_ue15", "f243_ue1200", "f243_ue15", "f27_ue15"]
+    assert {name: settings["channels"] for name, settings in params["experiments"].items()} == dict.fromkeys(
+        params["experiments"], 1024)
+    assert params["experiments"]["f243_ue1200"] == {"architecture": [3, 3, 3, 3, 3], "channels": 1024,
+                                                    "baseline_epochs": 80, "unit_epochs": 1200}
+    # The data paths are placeholders: point them at stand-in files so that Snakemake can plan.
+    raw, detections = tmp_path / "h36m", tmp_path / "data_2d_h36m_cpn_ft_h36m_dbb.npz"
+    raw.mkdir()
+    detections.touch()
+    local = tmp_path / "paths.yaml"
+    local.write_text(yaml.safe_dump({"data": {"path": str(raw)}, "keypoints": {"import_path": str(detections)}}))
+    jobs = planned_jobs(default_copy, "--configfile", "params/paper.yaml", str(local))
+    assert jobs == {"prepare": 1, "keypoints": 1, "train": 64, "evaluate": 64, "report": 1, "all": 1}
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("epochs=3", "Additional properties are not allowed ('epochs' was unexpected)"),
+    ("seed=-1", "-1 is less than the minimum of 0"),
+])
+def test_snakemake_rejects_invalid_parameters(default_copy, override, message):
+    result = subprocess.run(["snakemake", "-n", "--config", override], cwd=default_copy, capture_output=True,
+                            text=True, env=environment(default_copy), timeout=120)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+
+
+def test_schema_rejects_unknown_keys_at_every_level():
+    for path in (("train", "lr_schedule"), ("experiments", "f1_ue15", "epoch"), ("report", "colour")):
+        params = default_params()
+        section = params
+        for key in path[:-1]:
+            section = section[key]
+        section[path[-1]] = 1
+        with pytest.raises(ParamsError, match=path[-1]):
+            validate(params, SCHEMA)
+
+
+def test_every_parameter_has_a_comment():
+    """Each key of params.yaml and params/paper.yaml sits on a line with a comment, or heads a
+    commented block (a section, or a mapping whose entries are commented)."""
+    for path in (REPO / "params.yaml", REPO / "params" / "paper.yaml"):
+        lines = path.read_text().splitlines()
+        for number, line in enumerate(lines):
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#") or stripped.startswith("- ") or ":" not in stripped:
+                continue
+            is_section = stripped.endswith(":") or stripped.split("#")[0].strip().endswith(":")
+            assert "#" in line or is_section, f"{path.name}:{number + 1}: no comment: {line!r}"
+
+
+def test_conda_environment_pins_what_the_lock_file_pins():
+    lock = {line.strip() for line in (REPO / "envs" / "requirements.lock").read_text().splitlines()
+            if line.strip() and not line.startswith("#")}
+    env = yaml.safe_load((REPO / "envs" / "pipeline.yaml").read_text())
+    pip = next(item["pip"] for item in env["dependencies"] if isinstance(item, dict))
+    assert "python=3.11" in env["dependencies"]
+    assert {p for p in pip if "==" in p} == lock | {"torch==2.13.0"}
+    assert "--editable=${PWD}" in pip
+
+
+# --- the tiny study, run once for the rerun checks --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_study(tmp_path_factory) -> Path:
+    workdir = copy_repo(tmp_path_factory.mktemp("tiny") / "repo")
+    assert planned_jobs(workdir) == TINY_JOBS
+    start = time.perf_counter()
+    snakemake(workdir, "--cores", "2", timeout=900)
+    print(f"tiny study: {time.perf_counter() - start:.0f} s")
+    return workdir
+
+
+@pytest.fixture
+def edited_params(tiny_study):
+    """Change params.yaml of the tiny study for one test, and restore it afterwards."""
+    original = (tiny_study / "params.yaml").read_text()
+
+    def edit(overrides: dict) -> None:
+        write_params(tiny_study, merged(tiny_params(), overrides))
+
+    yield edit
+    (tiny_study / "params.yaml").write_text(original)
+
+
+@pytest.mark.slow
+def test_tiny_study_writes_every_output(tiny_study):
+    results = tiny_study / "results"
+    assert (results / "report.md").stat().st_size > 0
+    assert (results / "figures" / "synthetic_motions.png").is_file()
+    for model in MODELS:
+        assert (results / "models" / "tiny" / f"{model}.pt").is_file()
+        assert (results / "logs" / "tiny" / f"{model}.parquet").is_file()
+        assert (results / "logs" / "snakemake" / "train" / "tiny" / f"{model}.log").is_file()
+        assert (results / "benchmarks" / "train" / "tiny" / f"{model}.tsv").is_file()
+        summary = json.loads((results / "metrics" / "tiny" / f"{model}.json").read_text())
+        assert summary["experiment"] == "tiny"
+        assert summary["model"] == model
+        assert summary["average"]["mpjpe"] > 0
+    assert (results / "tables" / "tiny").is_dir()
+    assert (results / "figures" / "tiny").is_dir()
+
+
+@pytest.mark.slow
+def test_second_run_has_nothing_to_do(tiny_study):
+    assert planned_jobs(tiny_study) == {}
+
+
+@pytest.mark.slow
+def test_training_parameter_reruns_training_evaluation_and_report_only(tiny_study, edited_params):
+    edited_params({"train": {"lr": 0.002}})
+    assert planned_jobs(tiny_study) == {"train": 16, "evaluate": 16, "report": 1, "all": 1}
+
+
+@pytest.mark.slow
+def test_evaluation_parameter_reruns_from_training(tiny_study, edited_params):
+    # train evaluates the test set every eval_every epochs with the same protocol: it reads `evaluate` too
+    edited_params({"evaluate": {"tta": False}})
+    assert planned_jobs(tiny_study) == {"train": 16, "evaluate": 16, "report": 1, "all": 1}
+
+
+@pytest.mark.slow
+def test_report_parameter_reruns_the_report_only(tiny_study, edited_params):
+    edited_params({"report": {"k": 1.5}})
+    assert planned_jobs(tiny_study) == {"report": 1, "all": 1}
+
+
+@pytest.mark.slow
+def test_keypoints_parameter_reruns_from_keypoints(tiny_study, edited_params):
+    edited_params({"keypoints": {"noisy": {"sigma_px": 3.0}}})
+    assert planned_jobs(tiny_study) == {"keypoints": 1, "train": 16, "evaluate": 16, "report": 1, "all": 1}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("module", "expected"), [
+    ("src/poselift/tables.py", {"report": 1, "all": 1}),
+    ("src/poselift/model.py", {"train": 16, "evaluate": 16, "report": 1, "all": 1}),
+    ("stages/keypoints.py", {"keypoints": 1, "train": 16, "evaluate": 16, "report": 1, "all": 1}),
+])
+def test_library_change_reruns_the_jobs_that_import_it(tiny_study, module, expected):
+    """Snakemake's code trigger sees only a rule's text; the rules list the modules each stage imports."""
+    path = tiny_study / module
+    original, before = path.read_bytes(), path.stat()
+    path.write_bytes(original + b"# edited\n")  # (a newer time alone is not enough: Snakemake compares checksums)
+    try:
+        assert planned_jobs(tiny_study) == expected
+    finally:
+        path.write_bytes(original)
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
