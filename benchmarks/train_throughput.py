@@ -146,7 +146,7 @@ def main() -> None:
         return bank.batch(ids)
 
     model = TemporalModelOptimized1f(config).to(device).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True, fused=True)
     step_s = measure_train(model, optimizer, next_batch, args.steps, args.warmup, device)
     result = {
         "benchmark": "train_throughput", "architecture": list(widths), "receptive_field": rf,

@@ -9,6 +9,7 @@ rule report:
         histories=expand(rules.train.output.history, experiment=EXPERIMENTS, model=MODELS),
     output:
         report=f"{RESULTS}/report.md",
+        summary=f"{RESULTS}/summary.json",  # headline numbers: DVC's metrics
         tables=directory(f"{RESULTS}/tables"),
         figures=[directory(path) for path in expand(f"{RESULTS}/figures/{{experiment}}", experiment=EXPERIMENTS)],
         overview=multiext(f"{RESULTS}/figures/overview_avg", ".png", ".svg"),
@@ -27,4 +28,5 @@ rule report:
         ENV
     shell:
         "python -m stages.report --params {params.json:q} --results {params.results:q}"
-        " --tables-dir {params.tables_dir:q} --figures-dir {params.figures_dir:q} --out {output.report:q} > {log:q} 2>&1"
+        " --tables-dir {params.tables_dir:q} --figures-dir {params.figures_dir:q} --out {output.report:q}"
+        " --summary {output.summary:q} > {log:q} 2>&1"

@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 from poselift import figures, tables
 from poselift.actions import BASELINE, model_actions
 from poselift.aggregation import METRICS
-from poselift.atomic import atomic_path, sha256_file, write_text
+from poselift.atomic import atomic_path, sha256_file, write_json, write_text
 from poselift.params import experiment_settings
 from poselift.tables import ExperimentRuns, Table
 from stages import _cli
@@ -315,8 +315,24 @@ def render_report(params: dict, runs_list: list[ExperimentRuns], built: Mapping[
 
 # ----------------------------------------------------------------------------------------------------------
 
+def headline_metrics(runs_list: list[tables.ExperimentRuns], k: float) -> dict:
+    """Per experiment, the averages of Tables 1, 1b and 2 (baseline and Ours) and Table 3's numbers:
+    the small summary DVC shows as metrics (`dvc metrics show`, `dvc exp show`)."""
+    out = {}
+    for runs in runs_list:
+        averages = {metric: tables.per_action_errors(runs, metric)[tables.AVG] for metric in PER_ACTION_TABLES.values()}
+        tpr, _ = tables.tpr_values(runs, k)
+        out[runs.name] = {
+            "baseline": {m: float(v[tables.BASELINE_ROW]) for m, v in averages.items()},
+            "ours": {m: float(v[tables.OURS_ROW]) for m, v in averages.items()},
+            "table3": {column: {q: float(tpr.at[q, column]) for q in tpr.index} for column in tpr.columns},
+        }
+    return out
+
+
 def main(params: dict, results_dir: str | os.PathLike, tables_dir: str | os.PathLike,
-         figures_dir: str | os.PathLike, out: str | os.PathLike) -> None:
+         figures_dir: str | os.PathLike, out: str | os.PathLike, summary: str | os.PathLike | None = None) -> None:
+    """Tables, figures and the report; with `summary`, also the headline numbers as JSON."""
     results_dir, tables_dir, figures_dir, out = (Path(p) for p in (results_dir, tables_dir, figures_dir, out))
     report = params["report"]
     experiments = list(params["experiments"])
@@ -365,6 +381,8 @@ def main(params: dict, results_dir: str | os.PathLike, tables_dir: str | os.Path
     save_figure(figures.experiment_overview(
         averages, {tables.PROTOCOLS[m][0]: f"{tables.PROTOCOLS[m][0]} ({tables.PROTOCOLS[m][1]})"
                    for m in ("mpjpe", "mpjve")}), figures_dir / "overview_avg")
+    if summary is not None:
+        write_json(summary, headline_metrics(runs_list, report["k"]))
     write_text(out, render_report(params, runs_list, built, combined, checks, inputs, results_dir, tables_dir,
                                   figures_dir, out))
     print(f"report: wrote {out}", flush=True)
@@ -376,8 +394,9 @@ def cli() -> None:
     p.add_argument("--tables-dir", required=True, help="where the tables go (one folder per experiment)")
     p.add_argument("--figures-dir", required=True, help="where the figures go (one folder per experiment)")
     p.add_argument("--out", required=True, help="the report (Markdown), e.g. results/report.md")
+    p.add_argument("--summary", default=None, help="also the headline numbers as JSON (DVC's metrics)")
     args = p.parse_args()
-    main(_cli.load_params(args.params), args.results, args.tables_dir, args.figures_dir, args.out)
+    main(_cli.load_params(args.params), args.results, args.tables_dir, args.figures_dir, args.out, args.summary)
 
 
 if __name__ == "__main__":

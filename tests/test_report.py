@@ -134,8 +134,10 @@ def write_artifacts(results: Path, seed: int = 7) -> None:
 
 def run_report(tmp: Path, params: dict | None = None) -> dict[str, Path]:
     paths = {"results": tmp / "results", "tables": tmp / "results" / "tables",
-             "figures": tmp / "results" / "figures", "out": tmp / "results" / "report.md"}
-    report.main(params or make_params(), paths["results"], paths["tables"], paths["figures"], paths["out"])
+             "figures": tmp / "results" / "figures", "out": tmp / "results" / "report.md",
+             "summary": tmp / "results" / "summary.json"}
+    report.main(params or make_params(), paths["results"], paths["tables"], paths["figures"], paths["out"],
+                paths["summary"])
     return paths
 
 
@@ -209,6 +211,19 @@ def test_table3_matches_recomputation_from_logs(artifacts):
         for quantity, values in expected.items():
             np.testing.assert_allclose(written.loc[quantity, ["baseline", "ours_sum", "ours_parallel"]].to_numpy(float),
                                        values, rtol=1e-9, err_msg=f"{experiment} {quantity}")
+
+
+def test_summary_json_holds_the_tables_headline_numbers(artifacts):
+    summary = json.loads(artifacts["summary"].read_text())
+    assert sorted(summary) == sorted(EXPERIMENTS)
+    for experiment in EXPERIMENTS:
+        table1 = pd.read_csv(artifacts["tables"] / experiment / "table1_mpjpe.csv").set_index("model")
+        table3 = pd.read_csv(artifacts["tables"] / experiment / "table3_tpr.csv").set_index("quantity")
+        averages = table1["average"]
+        assert summary[experiment]["baseline"]["mpjpe"] == pytest.approx(averages["VideoPose3D (baseline)"])
+        assert summary[experiment]["ours"]["mpjpe"] == pytest.approx(averages["Ours (per-action)"])
+        assert summary[experiment]["table3"]["ours_sum"]["mpjpe_tpr"] == pytest.approx(
+            table3.loc["mpjpe_tpr", "ours_sum"])
 
 
 def test_table3_notes_name_the_replaced_epochs(artifacts):

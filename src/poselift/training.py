@@ -99,7 +99,7 @@ class Trainer:
         torch.manual_seed(seed)
         self.model = TemporalModelOptimized1f(config).to(self.device)
         self.eval_model = TemporalModel(config).to(self.device)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=schedule.lr, amsgrad=True)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=schedule.lr, amsgrad=True, fused=True)
         self.shuffle = torch.Generator().manual_seed(seed)
         self.history: list[dict] = []
         self.test_actions = sorted({base_action(s.action) for s in test_sequences})
