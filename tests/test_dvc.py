@@ -49,8 +49,8 @@ def test_push_pull_round_trip_and_an_experiment(tmp_path):
     assert job_stats(output)["train"] == 16
     assert "Data and pipelines are up to date" in run(["dvc", "status"], workdir, 120, env)
     metrics = json.loads(run(["dvc", "metrics", "show", "--json"], workdir, 120, env, stdout_only=True))
-    summary = metrics[""]["data"]["results/metrics/tiny/baseline.json"]["data"]
-    assert summary["average"]["mpjpe"] > 0
+    summary = metrics[""]["data"]["results/summary.json"]["data"]
+    assert summary["tiny"]["baseline"]["mpjpe"] > 0 and summary["tiny"]["ours"]["mpjpe"] > 0
     plots = json.loads(run(["dvc", "plots", "show", "--json"], workdir, 120, env, stdout_only=True))
     assert plots["data"]["results/tables/table1_mpjpe.csv"][0]["content"]["data"]["values"]
     run(["dvc", "push"], workdir, 300, env)
