@@ -6,7 +6,7 @@ rule synthesize:
         code=stage_code("synthesize"),
     output:
         raw=directory(SYNTHETIC_RAW),
-        figure=SYNTHETIC_FIGURE,
+        figure=report(SYNTHETIC_FIGURE, caption="../report/synthetic.rst", category="Data"),
         figure_svg=SYNTHETIC_FIGURE_SVG,  # written beside the PNG
     params:
         json=stage_params("seed", "synthetic"),

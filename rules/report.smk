@@ -8,11 +8,15 @@ rule report:
         rows=expand(rules.evaluate.output.rows, experiment=EXPERIMENTS, model=MODELS),
         histories=expand(rules.train.output.history, experiment=EXPERIMENTS, model=MODELS),
     output:
-        report=f"{RESULTS}/report.md",
+        report=report(f"{RESULTS}/report.md", caption="../report/report_md.rst", category="Report"),
         summary=f"{RESULTS}/summary.json",  # headline numbers: DVC's metrics
-        tables=directory(f"{RESULTS}/tables"),
-        figures=[directory(path) for path in expand(f"{RESULTS}/figures/{{experiment}}", experiment=EXPERIMENTS)],
-        overview=multiext(f"{RESULTS}/figures/overview_avg", ".png", ".svg"),
+        tables=report(directory(f"{RESULTS}/tables"), patterns=["{experiment}/{table}.csv"],
+                      caption="../report/tables.rst", category="Tables", subcategory="{experiment}"),
+        figures=[report(directory(path), patterns=["{figure}.png"], caption="../report/figures.rst",
+                        category="Figures", subcategory=Path(path).name)
+                 for path in expand(f"{RESULTS}/figures/{{experiment}}", experiment=EXPERIMENTS)],
+        overview=report(multiext(f"{RESULTS}/figures/overview_avg", ".png", ".svg"),
+                        caption="../report/overview.rst", category="Figures"),
     params:
         json=stage_params("report", "train", "experiments", "keypoints", "data"),  # data: names the data set
         results=lambda wildcards, output: Path(output.report).parent,

@@ -201,7 +201,8 @@ def _experiments_overview(runs_list: list[ExperimentRuns]) -> str:
             "experiment": runs.name, "F": tables.receptive_field(s["architecture"]),
             "architecture": ",".join(str(w) for w in s["architecture"]), "channels": s["channels"],
             "UE": s["unit_epochs"], "baseline epochs": s["baseline_epochs"], "budget": s["budget"],
-            "lr decay by": s["lr_decay_by"], "eval every": s["eval_every"],
+            "lr decay by": s["lr_decay_by"], "BN statistics": s.get("bn_statistics", "running"),
+            "eval every": s["eval_every"],
             "train / test subjects": f"{','.join(s['subjects_train'])} / {','.join(s['subjects_test'])}",
             "test-time flip": "/".join("on" if t else "off" for t in tta), "checkpoints": "/".join(sources)})
     return pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True) + "\n"

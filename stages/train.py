@@ -75,10 +75,11 @@ def main(params: dict, *, experiment: str, model: str, data_3d: Path, data_2d: P
                         reference_samples=sum(s.frames for s in all_train) * flips,
                         bn_momentum_start=settings["bn_momentum_start"], bn_momentum_end=settings["bn_momentum_end"])
     trainer = Trainer(config, bank, test_sequences, symmetry, schedule, settings["batch_size"], seed, tta,
-                      settings["eval_every"], device, label)
+                      settings["eval_every"], device, settings["bn_statistics"] == "recomputed", label)
     print(f"[{label}] receptive field {rf}, {sum(p.numel() for p in trainer.model.parameters()):,} parameters, "
           f"{bank.frames:,} training frames ({len(bank):,} samples/epoch), {len(test_sequences)} test sequences, "
-          f"{epochs} epochs ({settings['budget']}, lr decay by {settings['lr_decay_by']})", file=sys.stderr, flush=True)
+          f"{epochs} epochs ({settings['budget']}, lr decay by {settings['lr_decay_by']}, batch-norm statistics "
+          f"{settings['bn_statistics']})", file=sys.stderr, flush=True)
 
     inputs = {"data_3d": {"path": str(data_3d), "sha256": sha256_file(data_3d)},
               "data_2d": {"path": str(data_2d), "sha256": sha256_file(data_2d)}}
@@ -114,7 +115,8 @@ def main(params: dict, *, experiment: str, model: str, data_3d: Path, data_2d: P
     save_checkpoint(checkpoint, snapshot())
     frame = pd.DataFrame(trainer.history)
     constants = {"experiment": experiment, "model": model, "epochs": epochs, "budget": settings["budget"],
-                 "lr_decay_by": settings["lr_decay_by"], "train_frames": bank.frames}
+                 "lr_decay_by": settings["lr_decay_by"], "bn_statistics": settings["bn_statistics"],
+                 "train_frames": bank.frames}
     for i, (key, value) in enumerate(constants.items()):
         frame.insert(i, key, value)
     write_parquet(log, frame)

@@ -13,9 +13,13 @@ import pytest
 import torch
 
 from poselift.checkpoint import load_checkpoint
-from poselift.model import TemporalModel, TemporalModelOptimized1f
-from poselift.training import Schedule
+from poselift.formats import load_2d, load_3d
+from poselift.model import ModelConfig, TemporalModel, TemporalModelOptimized1f
+from poselift.sequences import build_sequences, layout_symmetry
+from poselift.training import Schedule, Trainer
+from poselift.windows import WindowBank
 from stages import train as train_stage
+from tests.conftest import write_tiny_dataset
 
 TIMING = ["train_wall_s", "eval_wall_s", "wall_s", "cum_train_wall_s", "samples_per_s"]
 
@@ -153,8 +157,6 @@ def test_bad_input_fails_clearly_and_writes_nothing(workdir, tiny_train_settings
 
 
 def test_empty_selection_and_mismatched_2d_fail_clearly(tmp_path, tiny_train_settings):
-    from conftest import write_tiny_dataset
-
     data_3d, data_2d = write_tiny_dataset(tmp_path, subjects=("S1", "S5", "S9"), actions=("Walking",), frames=60)
     params = {"seed": 1, "train": tiny_train_settings, "evaluate": {"tta": True}}
     kwargs = dict(experiment="e", data_3d=data_3d, data_2d=data_2d, checkpoint=tmp_path / "o/m.pt",
@@ -175,3 +177,37 @@ def test_cli_reports_errors_without_traceback(workdir, tiny_train_settings):
                             cwd=os.getcwd())
     assert result.returncode == 1
     assert "train.lr" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_recomputed_batch_norm_statistics_are_training_set_averages(tiny_dataset, tiny_train_settings):
+    d3, (d2, meta) = load_3d(tiny_dataset[0]), load_2d(tiny_dataset[1])
+    _, symmetry = layout_symmetry(meta)
+    train = build_sequences(d3, d2, meta, ["S1"], "Walking")
+    bank = WindowBank(train, 9, 0, symmetry, flip=True)
+    assert len(bank) % 8 == 0
+    trainer = Trainer(ModelConfig(filter_widths=(3, 3), channels=16), bank, [], symmetry, Schedule(epochs=1),
+                      batch_size=len(bank) // 8, seed=0, recompute_bn=True)
+    trainer.model.expand_bn.running_mean.fill_(5.0)  # stale statistics
+    trainer.recompute_bn_statistics()
+    with torch.no_grad():
+        x, _ = bank.batch(torch.arange(len(bank)))
+        expanded = trainer.model._strided(x.reshape(len(x), 9, -1), trainer.model.expand_conv)  # (N, 3, C)
+    flat = expanded.reshape(-1, expanded.shape[-1])
+    torch.testing.assert_close(trainer.model.expand_bn.running_mean, flat.mean(0), atol=1e-5, rtol=1e-4)
+    # the average of 8 equal batches' unbiased variances, close to the variance of the whole set
+    torch.testing.assert_close(trainer.model.expand_bn.running_var, flat.var(0), rtol=0.05, atol=1e-4)
+    assert trainer.model.expand_bn.momentum == 0.1 and trainer.model.drop.p == 0.25  # restored
+    state = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    trainer.recompute_bn_statistics()
+    for key, value in trainer.model.state_dict().items():
+        assert torch.equal(value, state[key]), key  # deterministic, and the weights are untouched
+
+
+def test_recomputed_statistics_end_in_the_checkpoint_and_the_log(workdir, tiny_train_settings):
+    settings = dict(tiny_train_settings, bn_statistics="recomputed", unit_epochs=2)
+    ckpt, log = run_train(workdir, settings, model="Sitting", name="recomputed")
+    assert set(log["bn_statistics"]) == {"recomputed"}
+    running, _ = run_train(workdir, dict(settings, bn_statistics="running"), model="Sitting", name="running")
+    # same weights (recomputation changes only statistics), other statistics and test errors
+    assert torch.equal(ckpt.model_pos["shrink.weight"], running.model_pos["shrink.weight"])
+    assert not torch.equal(ckpt.model_pos["expand_bn.running_var"], running.model_pos["expand_bn.running_var"])

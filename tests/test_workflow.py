@@ -45,7 +45,7 @@ def default_copy(tmp_path_factory) -> Path:
 
 def test_dry_run_lists_every_job_of_the_default_study(default_copy):
     experiments = len(default_params()["experiments"])
-    assert experiments == 2
+    assert experiments == 3
     assert planned_jobs(default_copy) == {"synthesize": 1, "prepare": 1, "keypoints": 1, "train": 16 * experiments,
                                           "evaluate": 16 * experiments, "report": 1, "all": 1}
 
@@ -58,15 +58,16 @@ def test_lint_has_no_findings(default_copy):
 @pytest.mark.parametrize("profile", ["slurm", "lsf", "local"])
 def test_profiles_plan_the_whole_study(default_copy, profile):
     jobs = planned_jobs(default_copy, "--profile", f"profiles/{profile}")
-    assert jobs["train"] == 32
-    assert jobs["evaluate"] == 32
+    assert jobs["train"] == 48
+    assert jobs["evaluate"] == 48
 
 
-def test_paper_grid_validates_and_plans_64_training_jobs(tmp_path, default_copy):
+def test_paper_grid_validates_and_plans_80_training_jobs(tmp_path, default_copy):
     paper = yaml.safe_load((REPO / "params" / "paper.yaml").read_text())
     params = merged(default_params(), paper)
     validate(params, SCHEMA)
-    assert sorted(params["experiments"]) == ["f1_ue15", "f243_ue1200", "f243_ue15", "f27_ue15"]
+    assert sorted(params["experiments"]) == ["f1_ue15", "f1_ue15_recomputed_bn", "f243_ue1200", "f243_ue15",
+                                             "f27_ue15"]
     assert {name: settings["channels"] for name, settings in params["experiments"].items()} == dict.fromkeys(
         params["experiments"], 1024)
     assert params["experiments"]["f243_ue1200"] == {"architecture": [3, 3, 3, 3, 3], "channels": 1024,
@@ -78,7 +79,7 @@ def test_paper_grid_validates_and_plans_64_training_jobs(tmp_path, default_copy)
     local = tmp_path / "paths.yaml"
     local.write_text(yaml.safe_dump({"data": {"path": str(raw)}, "keypoints": {"import_path": str(detections)}}))
     jobs = planned_jobs(default_copy, "--configfile", "params/paper.yaml", str(local))
-    assert jobs == {"prepare": 1, "keypoints": 1, "train": 64, "evaluate": 64, "report": 1, "all": 1}
+    assert jobs == {"prepare": 1, "keypoints": 1, "train": 80, "evaluate": 80, "report": 1, "all": 1}
 
 
 @pytest.mark.parametrize(("override", "message"), [

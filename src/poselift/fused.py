@@ -79,8 +79,9 @@ def batch_norm_relu_dropout(y: torch.Tensor, bn: nn.BatchNorm1d, p: float) -> to
     if y.shape[0] < 2:
         raise ValueError("batch norm in training needs more than one value per channel")
     bn.num_batches_tracked.add_(1)
-    return _BatchNormReLUDropout.apply(y, bn.weight, bn.bias, bn.running_mean, bn.running_var,
-                                       bn.momentum, bn.eps, p)
+    # momentum None: a cumulative average of the batch statistics, as nn.BatchNorm1d does
+    momentum = bn.momentum if bn.momentum is not None else 1.0 / float(bn.num_batches_tracked)
+    return _BatchNormReLUDropout.apply(y, bn.weight, bn.bias, bn.running_mean, bn.running_var, momentum, bn.eps, p)
 
 
 class _StridedConvWithResidual(torch.autograd.Function):

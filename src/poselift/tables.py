@@ -147,9 +147,10 @@ def receptive_field(architecture: Sequence[int]) -> int:
 
 def arguments_label(settings: Mapping[str, Any]) -> str:
     """The paper's "Arguments" of an experiment, plus what it leaves implicit: 'F=27, UE=15 (baseline 1 E,
-    equal_epochs)'."""
+    equal_epochs)', and the batch-norm statistics when they are not VideoPose3D's running averages."""
+    extra = "" if settings.get("bn_statistics", "running") == "running" else f", BN {settings['bn_statistics']}"
     return (f"F={receptive_field(settings['architecture'])}, UE={settings['unit_epochs']} "
-            f"(baseline {settings['baseline_epochs']} E, {settings['budget']})")
+            f"(baseline {settings['baseline_epochs']} E, {settings['budget']}{extra})")
 
 
 def format_fixed(value: float, decimals: int) -> str:

@@ -87,15 +87,18 @@ class Trainer:
         seed: seeds weight initialisation, shuffling and dropout.
         tta: test-time flip augmentation in the per-epoch scores.
         eval_every: score the test set every this many epochs.
+        recompute_bn: before scoring, re-estimate the batch-norm statistics over the training set
+            (`recompute_bn_statistics`) instead of using the running averages.
         label: printed in progress lines (e.g. "f27_ue15/Eating").
     """
 
     def __init__(self, config: ModelConfig, bank: WindowBank, test_sequences: list[Sequence], symmetry: Symmetry,
                  schedule: Schedule, batch_size: int, seed: int, tta: bool = True, eval_every: int = 1,
-                 device: torch.device | str = "cpu", label: str = ""):
+                 device: torch.device | str = "cpu", recompute_bn: bool = False, label: str = ""):
         self.config, self.bank, self.test_sequences = config, bank, test_sequences
         self.symmetry, self.schedule, self.batch_size = symmetry, schedule, batch_size
         self.tta, self.eval_every, self.device, self.label = tta, eval_every, torch.device(device), label
+        self.recompute_bn = recompute_bn
         torch.manual_seed(seed)
         self.model = TemporalModelOptimized1f(config).to(self.device)
         self.eval_model = TemporalModel(config).to(self.device)
@@ -132,8 +135,34 @@ class Trainer:
         """The learning rate of the next epoch (VideoPose3D stores this as a checkpoint's `lr`)."""
         return self.schedule.learning_rate(self.epoch + 1, self.history[-1]["samples_seen"] if self.history else 0)
 
+    @torch.no_grad()
+    def recompute_bn_statistics(self) -> None:
+        """Re-estimate every batch norm's statistics as the plain average over one pass through the
+        training set (flips included, dropout off, a fixed shuffle), the weights unchanged.
+
+        VideoPose3D's momentum decays per epoch from 0.1 to 0.001 over the job. With few batches per
+        epoch (an action's share of a small data set) the running averages then stop following the
+        weights long before training ends, and the evaluation runs on stale statistics.
+        """
+        norms = [self.model.expand_bn, *self.model.layers_bn]
+        momenta, dropout = [bn.momentum for bn in norms], self.model.drop.p
+        for bn in norms:
+            bn.reset_running_stats()
+            bn.momentum = None  # cumulative average
+        self.model.train()
+        self.model.drop.p = 0.0
+        try:
+            for ids in self.bank.epoch_batches(self.batch_size, torch.Generator().manual_seed(0)):
+                self.model(self.bank.batch(ids)[0])
+        finally:
+            for bn, momentum in zip(norms, momenta, strict=True):
+                bn.momentum = momentum
+            self.model.drop.p = dropout
+
     def score(self) -> dict[str, float]:
         """Test errors of the current weights: the action-wise average and each own action, in mm."""
+        if self.recompute_bn:
+            self.recompute_bn_statistics()
         self.eval_model.load_state_dict(self.model.state_dict())
         rows = evaluate(self.eval_model, self.test_sequences, self.symmetry, self.tta, self.device)
         by_action = per_action(rows, ("mpjpe", "mpjve"))

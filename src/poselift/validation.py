@@ -67,14 +67,17 @@ def _array_problems(arr: object, ndim_last: tuple[int, int], file: str, subject:
     return []
 
 
+def _unknown_subject(file: str, subject: str) -> Problem:
+    known = ", ".join(sorted(known_subjects()))
+    return Problem(file, f"unknown subject (no camera calibration); known: {known}", subject)
+
+
 def check_3d(positions_3d: Poses3D, file: str, num_joints: int = H36M_32.num_joints) -> list[Problem]:
     """Problems of a 3D dict on its own: known subjects, (N, 32, 3) finite float arrays."""
     problems = []
-    subjects = set(known_subjects())
     for subject, actions in positions_3d.items():
-        if subject not in subjects:
-            problems.append(Problem(file, f"unknown subject (no camera calibration); known: "
-                                          f"{', '.join(sorted(subjects))}", subject))
+        if subject not in known_subjects():
+            problems.append(_unknown_subject(file, subject))
             continue
         if not actions:
             problems.append(Problem(file, "subject has no actions", subject))
@@ -90,11 +93,9 @@ def check_2d(positions_2d: Poses2D, metadata: dict, file: str) -> list[Problem]:
     except (ValueError, TypeError) as err:
         return [Problem(file, f"bad metadata: {err}")]
     problems = []
-    subjects = set(known_subjects())
     for subject, actions in positions_2d.items():
-        if subject not in subjects:
-            problems.append(Problem(file, f"unknown subject (no camera calibration); known: "
-                                          f"{', '.join(sorted(subjects))}", subject))
+        if subject not in known_subjects():
+            problems.append(_unknown_subject(file, subject))
             continue
         for action, cams in actions.items():
             if not isinstance(cams, (list, tuple)) or len(cams) != len(CAMERA_IDS):
