@@ -171,6 +171,15 @@ def test_tiny_study_writes_every_output(tiny_study):
 
 
 @pytest.mark.slow
+def test_snakemake_html_report_holds_the_results(tiny_study):
+    snakemake(tiny_study, "--report", "report.html", timeout=300)
+    html = (tiny_study / "report.html").read_text()
+    assert "<html" in html[:5000].lower()
+    for name in ("synthetic_motions.png", "report.md", "fig5_mpjpe.png", "table1_mpjpe.csv", "overview_avg.png"):
+        assert name in html, name
+
+
+@pytest.mark.slow
 def test_second_run_has_nothing_to_do(tiny_study):
     assert planned_jobs(tiny_study) == {}
 

@@ -21,8 +21,9 @@ REPO = Path(__file__).resolve().parent.parent
 ENV_BIN = Path(sys.executable).parent
 
 # What a clone holds that the workflow needs (the scratch copy runs from these alone).
-WORKFLOW_FILES = ["Snakefile", "rules", "stages", "src", "schemas", "envs", "params.yaml", "params", "profiles",
-                  "dvc.yaml", ".dvcignore", ".dvc/config", ".dvc/.gitignore", ".gitignore", "pyproject.toml"]
+WORKFLOW_FILES = ["Snakefile", "rules", "report", "stages", "src", "schemas", "envs", "params.yaml", "params",
+                  "profiles", "dvc.yaml", ".dvcignore", ".dvc/config", ".dvc/.gitignore", ".gitignore",
+                  "pyproject.toml"]
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
 
 # Overrides of params.yaml for the tiny study; `experiments` replaces the grid.

@@ -8,6 +8,7 @@ models dark; averages solid, the single action dashed.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 
 import numpy as np
@@ -37,7 +38,7 @@ def per_action_bars(values: pd.DataFrame, ylabel: str, title: str) -> Figure:
     ax.axvline(len(labels) - 1.5, color="grey", linewidth=0.6, linestyle=":")  # separates Avg
     ax.set_xticks(x, labels, rotation=45, ha="right")
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_title("\n".join(textwrap.wrap(title, 60)))
     fig.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=False)
     ax.grid(axis="y", linewidth=0.3)
     ax.set_axisbelow(True)
@@ -69,7 +70,7 @@ def error_against_epoch(curves: Mapping[str, pd.Series], title: str, log_scale: 
         ax.yaxis.set_minor_formatter(ticker.NullFormatter())
     ax.set_xlabel("training progress (baseline-equivalent epochs)")
     ax.set_ylabel("test MPJPE (mm)")
-    ax.set_title(title)
+    ax.set_title("\n".join(textwrap.wrap(title, 60)))
     ax.legend(fontsize="small")
     ax.grid(linewidth=0.3)
     return fig
