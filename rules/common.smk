@@ -8,11 +8,10 @@ import shlex
 from functools import cache
 from pathlib import Path
 
-from poselift.actions import ACTIONS, BASELINE
+from poselift.actions import MODELS
 from poselift.params import experiment_settings
 
 EXPERIMENTS = list(config["experiments"])
-MODELS = [BASELINE, *ACTIONS]  # 16 training jobs per experiment
 
 DATA_SOURCE = config["data"]["source"]
 KEYPOINTS_SOURCE = config["keypoints"]["source"]

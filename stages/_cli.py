@@ -43,6 +43,16 @@ def parser(description: str | None) -> argparse.ArgumentParser:
     return p
 
 
+def job_parser(description: str | None) -> argparse.ArgumentParser:
+    """`parser` plus what a training or evaluation job is given: its experiment, its model and the data."""
+    p = parser(description)
+    p.add_argument("--experiment", required=True, help="experiment name (params: experiments)")
+    p.add_argument("--model", required=True, help="'baseline' or one of the 15 actions")
+    p.add_argument("--data-3d", type=Path, required=True, help="data_3d_h36m.npz")
+    p.add_argument("--data-2d", type=Path, required=True, help="data_2d_h36m_<source>.npz")
+    return p
+
+
 def run(main: Callable[[], None]) -> None:
     """Run a stage; expected failures (bad input, bad parameters) print one clear message, exit 1."""
     try:

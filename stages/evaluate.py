@@ -81,12 +81,8 @@ def main(params: dict, *, experiment: str, model: str, checkpoint: Path, data_3d
 
 
 def cli(argv: list[str] | None = None) -> None:
-    parser = _cli.parser(__doc__)
-    parser.add_argument("--experiment", required=True, help="experiment name (params: experiments)")
-    parser.add_argument("--model", required=True, help="'baseline' or one of the 15 actions")
+    parser = _cli.job_parser(__doc__)
     parser.add_argument("--checkpoint", type=Path, required=True, help="our .pt or a VideoPose3D .bin")
-    parser.add_argument("--data-3d", type=Path, required=True, help="data_3d_h36m.npz")
-    parser.add_argument("--data-2d", type=Path, required=True, help="data_2d_h36m_<source>.npz")
     parser.add_argument("--out-rows", type=Path, required=True, help="output: per-sequence errors (.parquet)")
     parser.add_argument("--out-summary", type=Path, required=True, help="output: summary (.json)")
     args = parser.parse_args(argv)

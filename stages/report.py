@@ -29,7 +29,7 @@ import yaml
 from matplotlib.figure import Figure
 
 from poselift import figures, tables
-from poselift.actions import BASELINE, model_actions
+from poselift.actions import BASELINE, MODELS, model_actions
 from poselift.aggregation import METRICS
 from poselift.atomic import atomic_path, sha256_file, write_json, write_text
 from poselift.params import experiment_settings
@@ -62,7 +62,7 @@ def check_inputs(results_dir: Path, experiments: list[str]) -> list[Path]:
     producers = {"summary": "evaluate", "rows": "evaluate", "log": "train"}
     paths, missing = [], []
     for experiment in experiments:
-        for model in tables.MODELS:
+        for model in MODELS:
             for kind, path in input_paths(results_dir, experiment, model).items():
                 paths.append(path)
                 if not path.is_file():
@@ -131,7 +131,7 @@ def load_log(path: Path, experiment: str, model: str, table4_action: str) -> pd.
 
 def load_experiment(params: dict, results_dir: Path, experiment: str) -> ExperimentRuns:
     summaries, rows, logs = {}, {}, {}
-    for model in tables.MODELS:
+    for model in MODELS:
         paths = input_paths(results_dir, experiment, model)
         summaries[model] = load_summary(paths["summary"], experiment, model)
         rows[model] = load_rows(paths["rows"], experiment, model)
@@ -195,8 +195,8 @@ def _experiments_overview(runs_list: list[ExperimentRuns]) -> str:
     rows = []
     for runs in runs_list:
         s = runs.settings
-        tta = sorted({bool(runs.summaries[m].get("tta")) for m in tables.MODELS})
-        sources = sorted({str(runs.summaries[m].get("checkpoint_source", "?")) for m in tables.MODELS})
+        tta = sorted({bool(runs.summaries[m].get("tta")) for m in MODELS})
+        sources = sorted({str(runs.summaries[m].get("checkpoint_source", "?")) for m in MODELS})
         rows.append({
             "experiment": runs.name, "F": tables.receptive_field(s["architecture"]),
             "architecture": ",".join(str(w) for w in s["architecture"]), "channels": s["channels"],

@@ -127,11 +127,7 @@ def main(params: dict, *, experiment: str, model: str, data_3d: Path, data_2d: P
 
 
 def cli(argv: list[str] | None = None) -> None:
-    parser = _cli.parser(__doc__)
-    parser.add_argument("--experiment", required=True, help="experiment name (params: experiments)")
-    parser.add_argument("--model", required=True, help="'baseline' or one of the 15 actions")
-    parser.add_argument("--data-3d", type=Path, required=True, help="data_3d_h36m.npz")
-    parser.add_argument("--data-2d", type=Path, required=True, help="data_2d_h36m_<source>.npz")
+    parser = _cli.job_parser(__doc__)
     parser.add_argument("--checkpoint", type=Path, required=True, help="output: the trained model (.pt)")
     parser.add_argument("--log", type=Path, required=True, help="output: per-epoch log (.parquet)")
     args = parser.parse_args(argv)

@@ -22,6 +22,9 @@ DROPPED = (("S11", "Directions"),)
 
 BASELINE = "baseline"
 
+# The 16 training jobs of an experiment: the baseline on all actions, then one model per action.
+MODELS = (BASELINE, *ACTIONS)
+
 _ACTION_NAME = re.compile(r"^(?P<base>[A-Za-z]+)(?: (?P<index>\d+))?$")
 
 
@@ -44,11 +47,17 @@ def sub_action(name: str) -> str:
     return parts[1] if len(parts) == 2 else ""
 
 
+def parse_action(name: str) -> str | None:
+    """The base action of a sequence name in VideoPose3D's naming ('Sitting 2' -> 'Sitting'), or None
+    when the name is not one of the 15 actions, optionally followed by a space and a take number."""
+    match = _ACTION_NAME.match(name)
+    return match.group("base") if match is not None and match.group("base") in ACTIONS else None
+
+
 def is_action(name: str, action: str) -> bool:
     """Exact match of a sequence name to a base action: `Sitting` takes `Sitting`, `Sitting 1`,
     `Sitting 2`, never `SittingDown` (VideoPose3D's prefix filter `-a Sitting` takes both)."""
-    match = _ACTION_NAME.match(name)
-    return match is not None and match.group("base") == action
+    return parse_action(name) == action
 
 
 def check_model_name(model: str) -> None:

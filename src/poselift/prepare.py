@@ -15,13 +15,12 @@ Every problem of a tree is collected before raising, so one run lists all of the
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from poselift.actions import ACTIONS, DROPPED, SUBJECTS, canonical_action_name
+from poselift.actions import DROPPED, SUBJECTS, canonical_action_name, parse_action
 from poselift.cameras import h36m_cameras, project_world_to_pixels
 from poselift.formats import Poses2D, Poses3D
 from poselift.h36m_raw import CDF_SUBDIR, H5_SUBDIR, RawDataError, read_pose_cdf, read_pose_h5
@@ -35,8 +34,6 @@ RAW_FORMATS: dict[str, tuple[Path, str, Callable[[str | os.PathLike], np.ndarray
     "cdf": (CDF_SUBDIR, ".cdf", read_pose_cdf),
     "h5": (H5_SUBDIR, ".h5", read_pose_h5),
 }
-
-_SEQUENCE_NAME = re.compile(r"^(?P<base>[A-Za-z]+)(?: \d+)?$")
 
 # The 2D layout of the ground truth: VideoPose3D's 17 joints, stored with `layout_name` (VideoPose3D's
 # own gt file lacks it, which breaks its `--render`).
@@ -81,8 +78,7 @@ def list_raw_tree(root: str | os.PathLike, fmt: str, subjects: list[str]) -> dic
         actions: dict[str, Path] = {}
         for f in files:
             name = canonical_action_name(f.stem)
-            match = _SEQUENCE_NAME.match(name)
-            if match is None or match.group("base") not in ACTIONS:
+            if parse_action(name) is None:
                 problems.append(f"{f}: {f.stem!r} is not a Human3.6M action name (subject {subject})")
             elif name in actions:
                 problems.append(f"{f}: same action {name!r} as {actions[name].name} after renaming "

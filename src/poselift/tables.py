@@ -45,9 +45,7 @@ import numpy as np
 import pandas as pd
 
 from poselift import aggregation
-from poselift.actions import ACTIONS, BASELINE
-
-MODELS = (BASELINE, *ACTIONS)
+from poselift.actions import ACTIONS, BASELINE, MODELS
 
 SHORT_NAMES = {
     "Directions": "Dir.", "Discussion": "Disc.", "Eating": "Eat", "Greeting": "Greet", "Phoning": "Phone",
@@ -250,7 +248,8 @@ def training_cost(log: pd.DataFrame, until_epoch: int | None = None) -> float:
     return float(rows["train_wall_s"].sum())
 
 
-def job_epochs(log: pd.DataFrame) -> int:
+def logged_epochs(log: pd.DataFrame) -> int:
+    """The epochs T of the job that wrote `log` (its `epochs` column)."""
     return int(log["epochs"].iloc[0])
 
 
@@ -291,7 +290,7 @@ def tpr_values(runs: ExperimentRuns, k: float) -> tuple[pd.DataFrame, list[str]]
 
     def job(model: str) -> dict[str, float]:
         log = runs.logs[model]
-        epochs = job_epochs(log)
+        epochs = logged_epochs(log)
         half = half_epoch(epochs)
         out = {"epochs": epochs, "tc_s": training_cost(log)}
         for protocol in ("mpjpe", "mpjve"):
@@ -343,7 +342,7 @@ def tpr_table(runs: ExperimentRuns, k: float, decimals: int) -> Table:
 
 def progress_points(log: pd.DataFrame, column: str, baseline_epochs: int) -> pd.Series:
     """The evaluated values of `column` indexed by baseline-equivalent epoch (exact fractions)."""
-    scale = Fraction(baseline_epochs, job_epochs(log))
+    scale = Fraction(baseline_epochs, logged_epochs(log))
     evaluated = log.loc[log[column].notna(), ["epoch", column]]
     return pd.Series(evaluated[column].to_numpy(dtype=float),
                      index=[Fraction(int(e)) * scale for e in evaluated["epoch"]], name=column)
@@ -365,7 +364,7 @@ def progress_curves(runs: ExperimentRuns, action: str) -> dict[str, pd.Series]:
     the baseline's evaluated epochs; for Ours-Avg every point of an action job at which all 15 jobs have a
     value (each interpolated linearly); for Ours-<A> the evaluated epochs of A's job."""
     base = runs.logs[BASELINE]
-    baseline_epochs = job_epochs(base)
+    baseline_epochs = logged_epochs(base)
     ours = {a: progress_points(runs.logs[a], "test_mpjpe", baseline_epochs) for a in ACTIONS}
     grid = sorted({x for points in ours.values() for x in points.index})
     ours_avg = pd.Series(np.stack([_interpolate(s, grid) for s in ours.values()]).mean(axis=0),  # (len(grid),)

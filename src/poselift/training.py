@@ -25,13 +25,11 @@ from tqdm import tqdm
 
 from poselift.actions import base_action
 from poselift.aggregation import per_action
-from poselift.evaluation import evaluate
+from poselift.evaluation import MM, evaluate
 from poselift.metrics import mpjpe
 from poselift.model import ModelConfig, TemporalModel, TemporalModelOptimized1f
 from poselift.sequences import Sequence, Symmetry
 from poselift.windows import WindowBank
-
-MM = 1000.0
 
 
 def resolve_device(name: str) -> torch.device:
