@@ -2,22 +2,26 @@
 # (baseline + one model per action) -> evaluation -> report. `snakemake --cores N` from the repository
 # root runs it; `--profile profiles/slurm` or `profiles/lsf` runs it on a cluster.
 #
-# Output paths (the convention every stage, rule, test and check relies on):
-#   results/raw/synthetic/S*/MyPoseFeatures/D3_Positions/*.cdf   synthesize (data.source: synthetic)
-#   results/figures/synthetic_motions.{png,svg}                   synthesize
-#   results/data/data_3d_h36m.npz, data_2d_h36m_gt.npz            prepare
-#   results/data/data_2d_h36m_<source>.npz, keypoints_<source>.json   keypoints (source != gt)
-#   results/models/<experiment>/<model>.pt                        train; <model> = baseline | Directions | ... | WalkTogether
-#   results/logs/<experiment>/<model>.parquet                     train: one row per epoch
-#   results/metrics/<experiment>/<model>.parquet|.json            evaluate: per sequence and camera | summary
-#   results/tables/<experiment>/table{1,1b,2,3,4}_*.{md,csv,tex}  report: per experiment
-#   results/tables/table{1,1b,2}_*.{md,csv,tex}                   report: all experiments
-#   results/figures/<experiment>/*, results/figures/overview_avg.*  report
-#   results/report.md                                             report
-#   results/logs/snakemake/<rule>/...log                          each job's stdout and stderr
-#   results/benchmarks/<rule>/<experiment>/<model>.tsv            Snakemake's benchmark of train and evaluate
+# Output paths (the convention every stage, rule, test and check relies on), under R = results/ for the
+# default study and results/<study>/ for any other (params `study`); <dataset> is h36m or humaneva15:
+#   R/raw/synthetic/...                                      synthesize (data.source: synthetic), the data set's raw layout
+#   R/figures/synthetic_motions.{png,svg}                    synthesize
+#   R/data/data_3d_<dataset>.npz, data_2d_<dataset>_gt.npz   prepare
+#   R/data/data_2d_<dataset>_<source>.npz, keypoints_<source>.json   keypoints (source != gt)
+#   R/models/<experiment>/<model>.pt                         train; <model> = baseline | one of the study actions
+#   R/history/<experiment>/<model>.parquet                   train: the training history, one row per epoch
+#   R/metrics/<experiment>/<model>.parquet|.json             evaluate: per sequence and camera | summary
+#   R/tables/<experiment>/table{1,1b,2,3,4}_*.{md,csv,tex}   report: per experiment
+#   R/tables/table{1,1b,2}_*.{md,csv,tex}                    report: all experiments
+#   R/figures/<experiment>/*, R/figures/overview_avg.*       report
+#   R/report.md, R/summary.json                              report
+#   R/logs/<rule>/...log                                     each job's log (its stdout and stderr)
+#   R/benchmarks/<rule>/<experiment>/<model>.tsv             Snakemake's benchmark of train and evaluate
 
+import yaml
 from snakemake.utils import min_version, validate
+
+from poselift.study.params import check_params
 
 min_version("9.0")
 
@@ -25,7 +29,15 @@ min_version("9.0")
 configfile: "params.yaml"
 
 
+# A grid file passed with --configfile runs its own experiments: where such files define `experiments`,
+# those replace params.yaml's grid (every other section is merged key by key, as Snakemake does).
+grids = [yaml.safe_load(open(path)) or {} for path in workflow.overwrite_configfiles or []]
+if any("experiments" in grid for grid in grids):
+    config["experiments"] = {name: settings for grid in grids for name, settings in grid.get("experiments", {}).items()}
+
+
 validate(config, "schemas/params.schema.yaml")
+check_params(config)  # what only the data set's description can tell: its subjects, actions, the split
 
 
 include: "rules/common.smk"

@@ -25,14 +25,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from poselift.atomic import write_text
-from poselift.evaluation import predict
-from poselift.metrics import mpjpe
-from poselift.model import ModelConfig, TemporalModel, TemporalModelOptimized1f
-from poselift.sequences import Sequence, Symmetry
+from poselift.io.atomic import write_text
+from poselift.lifting.evaluation import predict
+from poselift.lifting.metrics import mpjpe
+from poselift.lifting.model import ModelConfig, TemporalModel, TemporalModelOptimized1f
+from poselift.lifting.sequences import Sequence, Symmetry
 from poselift.skeleton import LAYOUTS
-from poselift.training import resolve_device
-from poselift.windows import WindowBank
+from poselift.lifting.training import resolve_device
+from poselift.lifting.windows import WindowBank
 
 SYMMETRY = Symmetry.of_layout(LAYOUTS["h36m"])
 

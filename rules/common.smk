@@ -1,34 +1,43 @@
-# Helpers of the rules: the experiment grid, the model names, the files each rule reads and writes,
-# the parameters each stage receives and the code each stage runs.
+# Helpers of the rules: the data set, the experiment grid, the model names, the files each rule reads and
+# writes, the parameters each stage receives and the code each stage runs.
 
-import ast
 import json
 import re
 import shlex
 from functools import cache
 from pathlib import Path
 
-from poselift.actions import MODELS
-from poselift.params import experiment_settings
+from poselift.codegraph import import_closure
+from poselift.datasets import get_dataset
+from poselift.datasets.synthetic import embedded
+from poselift.study.models import models
+from poselift.study.params import experiment_settings
+from poselift.study.report import EXPERIMENT_FIGURES, TABLE_FORMATS, table_names
 
+DATASET = get_dataset(config["data"]["dataset"])
 EXPERIMENTS = list(config["experiments"])
+MODELS = list(models(DATASET))
+EXPERIMENT_TABLES, COMBINED_TABLES = table_names(config["report"])
 
 DATA_SOURCE = config["data"]["source"]
 KEYPOINTS_SOURCE = config["keypoints"]["source"]
 
-RESULTS = "results"
+# The default study writes to results/, any other (params `study`) to results/<study>/.
+RESULTS = "results" if config["study"] == "default" else f"results/{config['study']}"
 SYNTHETIC_RAW = f"{RESULTS}/raw/synthetic"
 SYNTHETIC_FIGURE = f"{RESULTS}/figures/synthetic_motions.png"
 SYNTHETIC_FIGURE_SVG = f"{RESULTS}/figures/synthetic_motions.svg"
-DATA_3D = f"{RESULTS}/data/data_3d_h36m.npz"
-DATA_2D_GT = f"{RESULTS}/data/data_2d_h36m_gt.npz"
+DATA_3D = f"{RESULTS}/data/data_3d_{DATASET.name}.npz"
+DATA_2D_GT = f"{RESULTS}/data/data_2d_{DATASET.name}_gt.npz"
+DATA_PROVENANCE = f"{RESULTS}/data/prepare.json"  # what prepare read, and the sha256 of what it wrote
 # Training and evaluation input; `gt` is prepare's own output (no keypoints job).
-DATA_2D = f"{RESULTS}/data/data_2d_h36m_{KEYPOINTS_SOURCE}.npz"
+DATA_2D = f"{RESULTS}/data/data_2d_{DATASET.name}_{KEYPOINTS_SOURCE}.npz"
 KEYPOINTS_REPORT = f"{RESULTS}/data/keypoints_{KEYPOINTS_SOURCE}.json"
-JOB_LOGS = f"{RESULTS}/logs/snakemake"
+JOB_LOGS = f"{RESULTS}/logs"  # each job's stdout and stderr: logs/<rule>/...
 BENCHMARKS = f"{RESULTS}/benchmarks"
 
 ENV = "../envs/pipeline.yaml"  # relative to rules/
+CODE_ROOTS = {"stages": Path("stages"), "poselift": Path("src/poselift")}  # where the project's modules are
 
 
 wildcard_constraints:
@@ -37,20 +46,47 @@ wildcard_constraints:
 
 
 def final_outputs():
-    """The default target: the report, and the figure of the embedded data set when it is used."""
-    outputs = [f"{RESULTS}/report.md"]
+    """The default target: every output of the report (asking for report.md alone would not do: Snakemake
+    then checks only that file, and a new experiment's tables and figures, which it has no record of, would
+    not make the report rerun), and the figure of the embedded data set when it is used."""
+    outputs = list(rules.report.output)
     if DATA_SOURCE == "synthetic":
         outputs.append(SYNTHETIC_FIGURE)
     return outputs
 
 
-def raw_source():
-    """prepare's `--source`: the generated raw tree, or the user's Human3.6M data (`data.path`)."""
+def existing(path, parameter):
+    """`path` of a parameter, which must exist: Snakemake would take the outputs of a job whose input is
+    missing (and that no rule makes) for up to date, and a changed path would rerun nothing."""
+    if not Path(path).exists():
+        raise ValueError(f"{parameter} is {path!r}, which does not exist")
+    return path
+
+
+def data_source():
+    """prepare's input: the generated data set's directory, or the user's data (`data.path`)."""
     if DATA_SOURCE == "synthetic":
         return SYNTHETIC_RAW
     if not config["data"]["path"]:
-        raise ValueError(f"data.source is {DATA_SOURCE!r}: set data.path to the Human3.6M data")
-    return config["data"]["path"]
+        raise ValueError(f"data.source is {DATA_SOURCE!r}: set data.path to the {DATASET.title} data")
+    return existing(config["data"]["path"], f"data.path (data.source {DATA_SOURCE})")
+
+
+def data_gt_2d():
+    """prepare's ground-truth 2D input: the user's file (`data.gt_2d_path`) where one is given."""
+    path = config["data"]["gt_2d_path"]
+    return [] if DATA_SOURCE == "synthetic" or path is None else [existing(path, "data.gt_2d_path")]
+
+
+def prepare_arguments(wildcards, input):
+    """prepare's `--source` (and `--gt-2d`) from its inputs: inside the generated directory for the
+    embedded data set, the user's files otherwise."""
+    if DATA_SOURCE == "synthetic":
+        source, gt_2d = embedded(DATASET.key).sources(Path(input.source))
+    else:
+        source, gt_2d = input.source, (input.gt_2d[0] if input.gt_2d else None)
+    return " ".join(f"--{name} {shlex.quote(str(path))}" for name, path in (("source", source), ("gt-2d", gt_2d))
+                    if path is not None)
 
 
 def imported_detections():
@@ -62,7 +98,8 @@ def imported_detections():
             f"keypoints.source is {KEYPOINTS_SOURCE!r}: set keypoints.import_path to VideoPose3D's "
             f"data_2d_h36m_{KEYPOINTS_SOURCE}.npz"
         )
-    return [config["keypoints"]["import_path"]]
+    parameter = f"keypoints.import_path (keypoints.source {KEYPOINTS_SOURCE})"
+    return [existing(config["keypoints"]["import_path"], parameter)]
 
 
 def stage_params(*sections, **replaced):
@@ -73,50 +110,14 @@ def stage_params(*sections, **replaced):
     return json.dumps(params, sort_keys=True, separators=(",", ":"))
 
 
-def experiment_params(*sections):
-    """stage_params for a training or evaluation job: `train` holds its experiment's settings (the
+def job_settings(wildcards):
+    """A training or evaluation job's `--settings`: its experiment's training settings (the `train`
     defaults merged with the experiment's overrides), so a change to one experiment reruns only it."""
-
-    def params(wildcards):
-        return stage_params(*sections, train=experiment_settings(config, wildcards.experiment))
-
-    return params
+    return json.dumps(experiment_settings(config, wildcards.experiment), sort_keys=True, separators=(",", ":"))
 
 
 def experiment_threads(wildcards):
     return experiment_settings(config, wildcards.experiment)["threads"]
-
-
-def _module_file(dotted):
-    """The project file of a dotted module name, or None for a module outside the project."""
-    parts = dotted.split(".")
-    if parts[0] == "stages":
-        base = Path(*parts)
-    elif parts[0] == "poselift":
-        base = Path("src", *parts)
-    else:
-        return None
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return str(candidate)
-    return None
-
-
-def _imports(path, dotted):
-    """Dotted names of every module that file `path` (module `dotted`) imports, parents included."""
-    package = dotted if path.endswith("__init__.py") else dotted.rpartition(".")[0]
-    names = set()
-    for node in ast.walk(ast.parse(Path(path).read_text(), filename=path)):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:  # relative: `from . import x`, `from ..a import b`
-                parts = package.split(".")
-                base = ".".join([*parts[: len(parts) - node.level + 1], *([base] if base else [])])
-            names.add(base)
-            names.update(f"{base}.{alias.name}" for alias in node.names)
-    return {".".join(name.split(".")[:i]) for name in names for i in range(1, name.count(".") + 2)}
 
 
 @cache
@@ -127,16 +128,5 @@ def stage_code(stage):
     files as inputs makes a change to the library rerun exactly the jobs that run it. A missing stage
     module is still listed, so that Snakemake names it.
     """
-    files = {f"stages/{stage}.py"}
-    todo = ["stages", f"stages.{stage}"]
-    seen = set()
-    while todo:
-        dotted = todo.pop()
-        if dotted in seen:
-            continue
-        seen.add(dotted)
-        path = _module_file(dotted)
-        if path is not None:
-            files.add(path)
-            todo.extend(_imports(path, dotted))
-    return sorted(files)
+    files = import_closure(["stages", f"stages.{stage}"], CODE_ROOTS)
+    return sorted({f"stages/{stage}.py", *map(str, files)})

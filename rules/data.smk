@@ -1,4 +1,5 @@
-# 3D poses: the embedded synthetic raw tree (when data.source is synthetic), then VideoPose3D's npz files.
+# 3D poses: the embedded synthetic data set in the data set's raw layout (when data.source is synthetic),
+# then VideoPose3D's npz files.
 
 
 rule synthesize:
@@ -9,7 +10,7 @@ rule synthesize:
         figure=report(SYNTHETIC_FIGURE, caption="../report/synthetic.rst", category="Data"),
         figure_svg=SYNTHETIC_FIGURE_SVG,  # written beside the PNG
     params:
-        json=stage_params("seed", "synthetic"),
+        json=stage_params("seed", "data", "synthetic"),
     log:
         f"{JOB_LOGS}/synthesize.log",
     threads: 1
@@ -26,12 +27,15 @@ rule synthesize:
 rule prepare:
     input:
         code=stage_code("prepare"),
-        source=raw_source(),
+        source=data_source(),
+        gt_2d=data_gt_2d(),
     output:
         data_3d=DATA_3D,
         data_2d_gt=DATA_2D_GT,
+        provenance=DATA_PROVENANCE,
     params:
         json=stage_params("data"),
+        sources=prepare_arguments,
     log:
         f"{JOB_LOGS}/prepare.log",
     threads: 1
@@ -41,5 +45,6 @@ rule prepare:
     conda:
         ENV
     shell:
-        "python -m stages.prepare --params {params.json:q} --source {input.source:q}"
-        " --out-3d {output.data_3d:q} --out-2d {output.data_2d_gt:q} > {log:q} 2>&1"
+        "python -m stages.prepare --params {params.json:q} {params.sources}"
+        " --out-3d {output.data_3d:q} --out-2d {output.data_2d_gt:q} --provenance {output.provenance:q}"
+        " > {log:q} 2>&1"

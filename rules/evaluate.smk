@@ -1,4 +1,4 @@
-# Evaluation: each checkpoint on its own test actions (the baseline on all 15), per sequence and camera.
+# Evaluation: each checkpoint on its own test actions (the baseline on all), per sequence and camera.
 
 
 rule evaluate:
@@ -11,7 +11,8 @@ rule evaluate:
         rows=f"{RESULTS}/metrics/{{experiment}}/{{model}}.parquet",
         summary=f"{RESULTS}/metrics/{{experiment}}/{{model}}.json",
     params:
-        json=experiment_params("evaluate"),
+        json=stage_params("data", "evaluate"),
+        settings=job_settings,
     log:
         f"{JOB_LOGS}/evaluate/{{experiment}}/{{model}}.log",
     benchmark:
@@ -24,7 +25,7 @@ rule evaluate:
     conda:
         ENV
     shell:
-        "python -m stages.evaluate --params {params.json:q}"
+        "python -m stages.evaluate --params {params.json:q} --settings {params.settings:q}"
         " --experiment {wildcards.experiment} --model {wildcards.model} --checkpoint {input.checkpoint:q}"
         " --data-3d {input.data_3d:q} --data-2d {input.data_2d:q}"
         " --out-rows {output.rows:q} --out-summary {output.summary:q} > {log:q} 2>&1"

@@ -13,10 +13,10 @@ if KEYPOINTS_SOURCE != "gt":
             data_2d=DATA_2D,
             error_report=KEYPOINTS_REPORT,
         params:
-            json=stage_params("seed", "keypoints"),
+            json=stage_params("seed", "data", "keypoints"),
             import_arg=" ".join(f"--import-path {shlex.quote(path)}" for path in imported_detections()),
         log:
-            f"{JOB_LOGS}/keypoints_{KEYPOINTS_SOURCE}.log",
+            f"{JOB_LOGS}/keypoints/{KEYPOINTS_SOURCE}.log",
         threads: 1
         resources:
             mem_mb=4000,

@@ -1,4 +1,4 @@
-# Training: one job per (experiment, model), model = baseline (all 15 actions) or one action.
+# Training: one job per (experiment, model), model = baseline (all the study actions) or one action.
 
 
 rule train:
@@ -8,9 +8,10 @@ rule train:
         data_2d=DATA_2D,
     output:
         checkpoint=f"{RESULTS}/models/{{experiment}}/{{model}}.pt",
-        history=f"{RESULTS}/logs/{{experiment}}/{{model}}.parquet",
+        history=f"{RESULTS}/history/{{experiment}}/{{model}}.parquet",
     params:
-        json=experiment_params("seed", "evaluate"),
+        json=stage_params("seed", "data", "evaluate"),
+        settings=job_settings,
     log:
         f"{JOB_LOGS}/train/{{experiment}}/{{model}}.log",
     benchmark:
@@ -24,7 +25,7 @@ rule train:
     conda:
         ENV
     shell:
-        "python -m stages.train --params {params.json:q}"
+        "python -m stages.train --params {params.json:q} --settings {params.settings:q}"
         " --experiment {wildcards.experiment} --model {wildcards.model}"
         " --data-3d {input.data_3d:q} --data-2d {input.data_2d:q}"
-        " --checkpoint {output.checkpoint:q} --log {output.history:q} > {log:q} 2>&1"
+        " --checkpoint {output.checkpoint:q} --history {output.history:q} > {log:q} 2>&1"

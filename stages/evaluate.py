@@ -1,8 +1,11 @@
 """Evaluate one trained model as VideoPose3D does, on its own test actions.
 
-The baseline is scored on all 15 actions, an action model on its own action. Works the same for a
-checkpoint of ours and for one of VideoPose3D's (`epoch_80.bin`, `pretrained_h36m_cpn.bin`), whose
-architecture is read from its parameter shapes. Writes one row per test sequence and camera
+The baseline is scored on all the study actions, an action model on its own action. A checkpoint of
+ours is scored only as what it was trained to be: its record (experiment, model, architecture, the
+content of the data files it was trained on) must match the job, else the stage fails naming both.
+Any other checkpoint, and one of VideoPose3D's (`epoch_80.bin`, `pretrained_h36m_cpn.bin`, whose
+architecture is read from its parameter shapes), is scored only with `--external`, and the summary
+says so. Writes one row per test sequence and camera
 (Parquet) and a summary JSON: per action (frames averaged within the action), the action-wise
 average (unweighted over actions) and the same per subject.
 """
@@ -15,15 +18,16 @@ from pathlib import Path
 
 import torch
 
-from poselift.actions import check_model_name
-from poselift.aggregation import action_wise_average, per_action, per_subject
-from poselift.atomic import sha256_file, write_json, write_parquet
-from poselift.checkpoint import CheckpointError, load_checkpoint
-from poselift.evaluation import evaluate
-from poselift.formats import load_2d, load_3d
-from poselift.model import TemporalModel
-from poselift.sequences import build_sequences, layout_symmetry
-from poselift.training import resolve_device
+from poselift.io.atomic import file_record, sha256_file, write_json, write_parquet
+from poselift.io.checkpoint import CheckpointError, load_checkpoint
+from poselift.io.formats import load_2d, load_3d
+from poselift.lifting.aggregation import action_wise_average, per_action, per_subject
+from poselift.lifting.evaluation import evaluate
+from poselift.lifting.model import TemporalModel
+from poselift.lifting.sequences import build_sequences, layout_symmetry, require_complete_split
+from poselift.lifting.training import resolve_device
+from poselift.study.models import model_actions
+from poselift.study.provenance import checkpoint_mismatches
 from stages import _cli
 
 
@@ -31,27 +35,47 @@ def _clean(values: dict) -> dict:
     return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in values.items()}
 
 
-def main(params: dict, *, experiment: str, model: str, checkpoint: Path, data_3d: Path, data_2d: Path,
-         out_rows: Path, out_summary: Path) -> None:
-    settings, tta = _cli.train_settings(params, experiment), params["evaluate"]["tta"]
-    check_model_name(model)
+def main(params: dict, settings: dict, *, experiment: str, model: str, checkpoint: Path, data_3d: Path,
+         data_2d: Path, out_rows: Path, out_summary: Path, external: bool = False) -> None:
+    """`params`: the sections `data` and `evaluate`; `settings`: the experiment's training settings;
+    `external`: score a checkpoint that was not trained as this job (VideoPose3D's, or another job's)."""
+    tta = params["evaluate"]["tta"]
+    dataset = _cli.dataset_of(params)
+    actions = model_actions(model, dataset)
     torch.set_num_threads(settings["threads"])
     device = resolve_device(settings["device"])
     ckpt = load_checkpoint(checkpoint, causal=settings["causal"], dropout=settings["dropout"])
+    inputs = {"data_3d": file_record(data_3d), "data_2d": file_record(data_2d)}
+    record = ckpt.params if ckpt.source == "poselift" else {}
+    trained_as = {"experiment": record["experiment"], "model": record["model"]} if record else None
+    if not external:
+        if not record:
+            raise CheckpointError(f"{checkpoint}: a VideoPose3D checkpoint records nothing of what trained it: pass "
+                                  f"--external to score it as {experiment}/{model}")
+        mismatches = checkpoint_mismatches(record, experiment, model, settings, inputs)
+        if mismatches:
+            raise CheckpointError(f"{checkpoint}: " + "; ".join(mismatches) + " (pass --external to score it anyway)")
+    trained = f" {trained_as['experiment']}/{trained_as['model']}" if trained_as else ""
+    source = f"external ({ckpt.source}{trained})" if external else ckpt.source
     positions_3d = load_3d(data_3d)
     positions_2d, metadata = load_2d(data_2d)
-    layout, symmetry = layout_symmetry(metadata)
-    if ckpt.config.num_joints_in != layout.num_joints or ckpt.config.num_joints_out != 17:
+    layout, symmetry = layout_symmetry(metadata, dataset, str(data_2d))
+    joints_out = dataset.layout.num_joints
+    if ckpt.config.num_joints_in != layout.num_joints or ckpt.config.num_joints_out != joints_out:
         raise CheckpointError(f"{checkpoint}: model takes {ckpt.config.num_joints_in} joints and predicts "
                               f"{ckpt.config.num_joints_out}, but {data_2d} has {layout.num_joints} "
-                              f"({layout.name} layout) and the 3D targets 17")
+                              f"({layout.name} layout) and the {dataset.title} 3D targets {joints_out}")
     net = TemporalModel(ckpt.config).to(device)
     try:
         net.load_state_dict(ckpt.model_pos)
     except RuntimeError as err:
         raise CheckpointError(f"{checkpoint}: 'model_pos' does not fit the architecture "
                               f"{ckpt.config.filter_widths}: {str(err).splitlines()[0]}") from err
-    sequences = build_sequences(positions_3d, positions_2d, metadata, settings["subjects_test"], model,
+    # the training subjects as far as the file has them (a VideoPose3D checkpoint's may not be there)
+    split = [s for s in settings["subjects_train"] if s in positions_3d] + list(settings["subjects_test"])
+    require_complete_split(positions_3d, split, dataset.study_actions, dataset, str(data_3d),
+                           params["data"]["expected_absent"])
+    sequences = build_sequences(positions_3d, positions_2d, metadata, settings["subjects_test"], actions, dataset,
                                 str(data_3d), str(data_2d))
     print(f"[{experiment}/{model}] evaluating {checkpoint} ({ckpt.source}, receptive field "
           f"{ckpt.config.receptive_field}) on {len(sequences)} sequences, TTA {tta}, device {device}",
@@ -62,9 +86,9 @@ def main(params: dict, *, experiment: str, model: str, checkpoint: Path, data_3d
     by_action = per_action(rows)
     summary = {
         "experiment": experiment, "model": model, "checkpoint": str(checkpoint),
-        "checkpoint_sha256": sha256_file(checkpoint), "checkpoint_source": ckpt.source, "epochs": ckpt.epoch,
-        "tta": tta, "units": "mm; mpjve in mm per frame (50 Hz)",
-        "inputs": {"data_3d": str(data_3d), "data_2d": str(data_2d)},
+        "checkpoint_sha256": sha256_file(checkpoint), "checkpoint_source": source, "epochs": ckpt.epoch,
+        "trained_as": trained_as, "trained_on": record.get("inputs"),
+        "tta": tta, "units": f"mm; mpjve in mm per frame ({dataset.fps:g} Hz)", "inputs": inputs,
         "actions": list(by_action.index),
         "per_action": {a: _clean({k: (int(v) if k in ("frames", "sequences") else float(v)) for k, v in r.items()})
                        for a, r in by_action.to_dict(orient="index").items()},
@@ -83,12 +107,20 @@ def main(params: dict, *, experiment: str, model: str, checkpoint: Path, data_3d
 def cli(argv: list[str] | None = None) -> None:
     parser = _cli.job_parser(__doc__)
     parser.add_argument("--checkpoint", type=Path, required=True, help="our .pt or a VideoPose3D .bin")
+    parser.add_argument("--external", action="store_true",
+                        help="score a checkpoint not trained as this experiment and model (VideoPose3D's, another "
+                             "job's); the summary records it as external")
     parser.add_argument("--out-rows", type=Path, required=True, help="output: per-sequence errors (.parquet)")
     parser.add_argument("--out-summary", type=Path, required=True, help="output: summary (.json)")
     args = parser.parse_args(argv)
-    _cli.run(lambda: main(_cli.load_params(args.params), experiment=args.experiment, model=args.model,
-                          checkpoint=args.checkpoint, data_3d=args.data_3d, data_2d=args.data_2d,
-                          out_rows=args.out_rows, out_summary=args.out_summary))
+
+    def run() -> None:
+        params = _cli.load_params(args.params)
+        main(params, _cli.job_settings(params, args.experiment, args.settings), experiment=args.experiment,
+             model=args.model, checkpoint=args.checkpoint, data_3d=args.data_3d, data_2d=args.data_2d,
+             out_rows=args.out_rows, out_summary=args.out_summary, external=args.external)
+
+    _cli.run(run)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
-"""Train one model of one experiment: the baseline (all 15 actions) or one action's model.
+"""Train one model of one experiment: the baseline (all the study actions) or one action's model.
 
-Writes the final checkpoint (VideoPose3D's keys plus ours) and the per-epoch log (Parquet). After
-every epoch a resume checkpoint `<checkpoint stem>.resume.pt` is written atomically next to the
-final one (it is not a declared output, so a workflow manager that deletes outputs before a rerun
-leaves it); a killed job started again resumes from it when its parameters and inputs are the same,
-and ends with the same weights and log as an uninterrupted run. It is removed when the job ends.
+Writes the final checkpoint (VideoPose3D's keys plus ours) and the training history (Parquet, one row
+per epoch). After every epoch a resume checkpoint `<checkpoint stem>.resume.pt` is written atomically
+next to the final one (it is not a declared output, so a workflow manager that deletes outputs before
+a rerun leaves it); a killed job started again resumes from it when its parameters and inputs are the
+same, and ends with the same weights and history as an uninterrupted run. It is removed when the job
+ends. Progress (a line per epoch) goes to stderr: the job's log.
 """
 
 from __future__ import annotations
@@ -19,16 +20,16 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from poselift.actions import check_model_name, select_sequences
-from poselift.atomic import sha256_file, write_parquet
-from poselift.budget import fixed_data_ranges, frames_per_action, job_epochs
-from poselift.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from poselift.formats import load_2d, load_3d
-from poselift.model import ModelConfig
-from poselift.params import job_seed
-from poselift.sequences import build_sequences, layout_symmetry
-from poselift.training import Schedule, Trainer, resolve_device
-from poselift.windows import WindowBank
+from poselift.io.atomic import file_record, write_parquet
+from poselift.io.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
+from poselift.io.formats import load_2d, load_3d
+from poselift.lifting.model import ModelConfig
+from poselift.lifting.sequences import build_sequences, layout_symmetry, require_complete_split
+from poselift.lifting.training import Schedule, Trainer, resolve_device
+from poselift.lifting.windows import WindowBank
+from poselift.seeding import job_seed
+from poselift.study.budget import fixed_data_ranges, frames_per_action, job_epochs
+from poselift.study.models import model_actions
 from stages import _cli
 
 
@@ -36,10 +37,37 @@ def resume_path(checkpoint: Path) -> Path:
     return checkpoint.with_name(f"{checkpoint.stem}.resume{checkpoint.suffix}")
 
 
-def main(params: dict, *, experiment: str, model: str, data_3d: Path, data_2d: Path, checkpoint: Path,
-         log: Path) -> None:
-    settings, tta = _cli.train_settings(params, experiment), params["evaluate"]["tta"]
-    check_model_name(model)
+def read_resume(resume: Path, fingerprint: str, label: str) -> dict | None:
+    """The trainer state of a resume file written by this job with the same parameters and inputs, or None.
+
+    A file that cannot be read (damaged, or of another version) is moved aside with a warning, so the job
+    starts from the first epoch instead of failing every time it is run."""
+    if not resume.exists():
+        return None
+    try:
+        previous = load_checkpoint(resume)
+        state = {"model_pos": previous.model_pos, "optimizer": previous.optimizer, "history": previous.history,
+                 "rng_state": previous.rng_state}
+        if not isinstance(state["rng_state"], dict) or set(state["rng_state"]) != {"dropout", "shuffle"}:
+            raise CheckpointError(f"{resume}: no random-number state of this version")
+    except CheckpointError as err:
+        aside = resume.with_name(f"{resume.name}.unreadable-{time.strftime('%Y%m%dT%H%M%S')}")
+        os.replace(resume, aside)
+        print(f"[{label}] warning: {resume} cannot be read ({str(err).removeprefix(f'{resume}: ')}); moved to "
+              f"{aside}; training starts from the first epoch", file=sys.stderr, flush=True)
+        return None
+    if previous.params.get("fingerprint") != fingerprint:
+        print(f"[{label}] ignoring {resume}: other parameters or inputs", file=sys.stderr, flush=True)
+        return None
+    return state
+
+
+def main(params: dict, settings: dict, *, experiment: str, model: str, data_3d: Path, data_2d: Path,
+         checkpoint: Path, history: Path) -> None:
+    """`params`: the sections `seed`, `data` and `evaluate`; `settings`: the experiment's training settings."""
+    tta = params["evaluate"]["tta"]
+    dataset = _cli.dataset_of(params)
+    actions = model_actions(model, dataset)
     seed = job_seed(params["seed"], experiment, model)
     torch.set_num_threads(settings["threads"])
     device = resolve_device(settings["device"])
@@ -49,21 +77,23 @@ def main(params: dict, *, experiment: str, model: str, data_3d: Path, data_2d: P
 
     positions_3d = load_3d(data_3d)
     positions_2d, metadata = load_2d(data_2d)
-    layout, symmetry = layout_symmetry(metadata)
-    all_train = build_sequences(positions_3d, positions_2d, metadata, settings["subjects_train"], "baseline",
-                                str(data_3d), str(data_2d))
-    own = set(select_sequences({s.action for s in all_train}, model))
-    train_sequences = [s for s in all_train if s.action in own]
-    test_sequences = build_sequences(positions_3d, positions_2d, metadata, settings["subjects_test"], model,
-                                     str(data_3d), str(data_2d))
+    layout, symmetry = layout_symmetry(metadata, dataset, str(data_2d))
+    require_complete_split(positions_3d, [*settings["subjects_train"], *settings["subjects_test"]],
+                           dataset.study_actions, dataset, str(data_3d), params["data"]["expected_absent"])
+    all_train = build_sequences(positions_3d, positions_2d, metadata, settings["subjects_train"],
+                                dataset.study_actions, dataset, str(data_3d), str(data_2d))
+    train_sequences = [s for s in all_train if s.base_action in actions]
+    test_sequences = build_sequences(positions_3d, positions_2d, metadata, settings["subjects_test"], actions,
+                                     dataset, str(data_3d), str(data_2d))
     epochs = job_epochs(settings, model, frames_per_action(all_train))
     ranges = None
     if settings["budget"] == "fixed_data":
         if not settings["data_budget_frames"]:
             raise ValueError(f"experiment {experiment!r}: budget 'fixed_data' needs data_budget_frames")
-        ranges = fixed_data_ranges(train_sequences, model, settings["data_budget_frames"], seed)
+        ranges = fixed_data_ranges(train_sequences, model, settings["data_budget_frames"], seed,
+                                   len(dataset.study_actions))
 
-    config = ModelConfig(num_joints_in=layout.num_joints, in_features=2, num_joints_out=17,
+    config = ModelConfig(num_joints_in=layout.num_joints, in_features=2, num_joints_out=dataset.layout.num_joints,
                          filter_widths=tuple(settings["architecture"]), causal=settings["causal"],
                          dropout=settings["dropout"], channels=settings["channels"])
     rf = config.receptive_field
@@ -81,22 +111,17 @@ def main(params: dict, *, experiment: str, model: str, data_3d: Path, data_2d: P
           f"{epochs} epochs ({settings['budget']}, lr decay by {settings['lr_decay_by']}, batch-norm statistics "
           f"{settings['bn_statistics']})", file=sys.stderr, flush=True)
 
-    inputs = {"data_3d": {"path": str(data_3d), "sha256": sha256_file(data_3d)},
-              "data_2d": {"path": str(data_2d), "sha256": sha256_file(data_2d)}}
+    inputs = {"data_3d": file_record(data_3d), "data_2d": file_record(data_2d)}
     record = {"experiment": experiment, "model": model, "seed": params["seed"], "job_seed": seed,
               "settings": settings, "evaluate": params["evaluate"], "epochs": epochs, "inputs": inputs}
     fingerprint = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
     record["fingerprint"] = fingerprint
 
     resume = resume_path(checkpoint)
-    if resume.exists():
-        previous = load_checkpoint(resume)
-        if previous.params.get("fingerprint") == fingerprint:
-            trainer.restore({"model_pos": previous.model_pos, "optimizer": previous.optimizer,
-                             "history": previous.history, "rng_state": previous.rng_state})
-            print(f"[{label}] resumed from {resume} after epoch {trainer.epoch}", file=sys.stderr, flush=True)
-        else:
-            print(f"[{label}] ignoring {resume}: other parameters or inputs", file=sys.stderr, flush=True)
+    state = read_resume(resume, fingerprint, label)
+    if state is not None:
+        trainer.restore(state)
+        print(f"[{label}] resumed from {resume} after epoch {trainer.epoch}", file=sys.stderr, flush=True)
 
     def snapshot() -> Checkpoint:
         state = trainer.state()
@@ -119,7 +144,7 @@ def main(params: dict, *, experiment: str, model: str, data_3d: Path, data_2d: P
                  "train_frames": bank.frames}
     for i, (key, value) in enumerate(constants.items()):
         frame.insert(i, key, value)
-    write_parquet(log, frame)
+    write_parquet(history, frame)
     resume.unlink(missing_ok=True)
     last = trainer.history[-1]
     print(f"[{label}] done: test MPJPE {last['test_mpjpe']:.1f} mm, MPJVE {last['test_mpjve']:.2f} mm, "
@@ -129,10 +154,17 @@ def main(params: dict, *, experiment: str, model: str, data_3d: Path, data_2d: P
 def cli(argv: list[str] | None = None) -> None:
     parser = _cli.job_parser(__doc__)
     parser.add_argument("--checkpoint", type=Path, required=True, help="output: the trained model (.pt)")
-    parser.add_argument("--log", type=Path, required=True, help="output: per-epoch log (.parquet)")
+    parser.add_argument("--history", type=Path, required=True,
+                        help="output: the training history, one row per epoch (.parquet)")
     args = parser.parse_args(argv)
-    _cli.run(lambda: main(_cli.load_params(args.params), experiment=args.experiment, model=args.model,
-                          data_3d=args.data_3d, data_2d=args.data_2d, checkpoint=args.checkpoint, log=args.log))
+
+    def run() -> None:
+        params = _cli.load_params(args.params)
+        main(params, _cli.job_settings(params, args.experiment, args.settings), experiment=args.experiment,
+             model=args.model, data_3d=args.data_3d, data_2d=args.data_2d, checkpoint=args.checkpoint,
+             history=args.history)
+
+    _cli.run(run)
 
 
 if __name__ == "__main__":

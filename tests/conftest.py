@@ -14,9 +14,11 @@ import numpy as np
 import pytest
 import yaml
 
-from poselift.cameras import h36m_cameras, project_world_to_pixels
-from poselift.formats import save_2d, save_3d
-from poselift.skeleton import H36M_32, LAYOUTS, reduce_to_17
+from poselift.datasets.h36m import H36M
+from poselift.datasets.h36m.skeleton import H36M_32, reduce_to_17
+from poselift.geometry.cameras import project_world_to_pixels
+from poselift.geometry.layouts import LAYOUTS
+from poselift.io.formats import save_2d, save_3d
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,7 +66,7 @@ def write_tiny_dataset(directory: Path, subjects=("S1", "S5", "S9"), actions=("W
                 positions = make_motion(a, frames + 7 * take, rng)
                 d3[subject][name] = positions
                 cams = []
-                for cam in h36m_cameras(subject):
+                for cam in H36M.cameras(subject):
                     kp = project_world_to_pixels(reduce_to_17(positions), cam)
                     cams.append(np.concatenate([kp, np.repeat(kp[-1:], extra_2d_frames, axis=0)]))
                 d2[subject][name] = cams
@@ -72,6 +74,12 @@ def write_tiny_dataset(directory: Path, subjects=("S1", "S5", "S9"), actions=("W
     save_3d(path_3d, d3)
     save_2d(path_2d, d2, LAYOUTS["h36m"].metadata())
     return path_3d, path_2d
+
+
+def data_params(source: str = "npz", subjects=("S1", "S5", "S9"), dataset: str = "h36m") -> dict:
+    """A complete `data` params section (the stages need it to know the data set)."""
+    return {"dataset": dataset, "source": source, "path": None, "gt_2d_path": None, "subjects": list(subjects),
+            "expected_absent": []}
 
 
 @pytest.fixture(scope="session")

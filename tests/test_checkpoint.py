@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from poselift.checkpoint import Checkpoint, CheckpointError, infer_config, load_checkpoint, save_checkpoint
-from poselift.model import ModelConfig, TemporalModel, TemporalModelOptimized1f
+from poselift.io.checkpoint import Checkpoint, CheckpointError, infer_config, load_checkpoint, save_checkpoint
+from poselift.lifting.model import ModelConfig, TemporalModel, TemporalModelOptimized1f
 
 
 def videopose3d_checkpoint(path, widths=(3, 3, 3), channels=64, with_traj_none=True):

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from workflow_utils import REPO, copy_repo, environment, run, snakemake
 
-from poselift.actions import ACTIONS
+from poselift.datasets.h36m.names import ACTIONS
 
 MODELS = ["baseline", *ACTIONS]
 CLUSTER_SCRIPTS = REPO / "tests" / "cluster"
@@ -104,7 +104,7 @@ def test_tiny_study_runs_on_slurm_with_gpus(slurm_cluster, tmp_path):
 
     # Inside the training jobs, SLURM assigned a (fake) GPU: train prints CUDA_VISIBLE_DEVICES.
     for model in MODELS:
-        log = (results / "logs" / "snakemake" / "train" / "tiny" / f"{model}.log").read_text()
+        log = (results / "logs" / "train" / "tiny" / f"{model}.log").read_text()
         assert re.search(r"CUDA_VISIBLE_DEVICES=[0-3]\b", log), f"train {model}: no GPU assigned:\n{log[:2000]}"
 
 
@@ -158,6 +158,6 @@ def test_lsf_profile_submits_gpu_jobs_to_the_gpu_queue(mock_lsf, tmp_path):
     assert "rusage[mem=4000.0]" in by_rule["keypoints"]["-R"]
 
     # The training job ran (here, under the mock) with the GPU that -gpu asked for.
-    log = (workdir / "results" / "logs" / "snakemake" / "train" / "tiny" / "Walking.log").read_text()
+    log = (workdir / "results" / "logs" / "train" / "tiny" / "Walking.log").read_text()
     assert "CUDA_VISIBLE_DEVICES=0" in log
     assert json.loads((workdir / "results" / "metrics" / "tiny" / "Walking.json").read_text())["model"] == "Walking"

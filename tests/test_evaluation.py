@@ -1,6 +1,7 @@
 """Evaluation: hand-computed errors, edge padding, test-time augmentation, the evaluate stage."""
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -8,15 +9,17 @@ import pytest
 import torch
 from torch import nn
 
-from poselift.checkpoint import CheckpointError
-from poselift.evaluation import evaluate
-from poselift.model import ModelConfig, TemporalModel, TemporalModelOptimized1f
-from poselift.sequences import Sequence, Symmetry
-from poselift.skeleton import LAYOUTS
+from poselift.datasets.h36m import H36M
+from poselift.geometry.layouts import LAYOUTS
+from poselift.io.checkpoint import CheckpointError
+from poselift.lifting.evaluation import evaluate
+from poselift.lifting.model import ModelConfig, TemporalModel, TemporalModelOptimized1f
+from poselift.lifting.sequences import Sequence, Symmetry
 from stages import evaluate as evaluate_stage
 from stages import train as train_stage
+from tests.conftest import data_params
 
-SYMMETRY = Symmetry.of_layout(LAYOUTS["h36m"])
+SYMMETRY = Symmetry.of(LAYOUTS["h36m"], H36M)
 
 
 class WindowMeanLifter(nn.Module):
@@ -25,9 +28,7 @@ class WindowMeanLifter(nn.Module):
     def __init__(self, rf: int, bias: float = 0.0, causal: bool = False):
         super().__init__()
         self.rf, self.bias, self.causal = rf, bias, causal
-
-    def receptive_field(self) -> int:
-        return self.rf
+        self.config = SimpleNamespace(receptive_field=rf)
 
     def total_causal_shift(self) -> int:
         return (self.rf - 1) // 2 if self.causal else 0
@@ -41,7 +42,7 @@ def make_sequence(frames=6, seed=0):
     rng = np.random.default_rng(seed)
     poses_2d = rng.uniform(-0.5, 0.5, size=(frames, 17, 2)).astype(np.float32)
     poses_3d = rng.uniform(-0.5, 0.5, size=(frames, 17, 3)).astype(np.float32)
-    return Sequence("S9", "Walking 1", 0, poses_2d, poses_3d)
+    return Sequence("S9", "Walking 1", "Walking", 0, "54138969", poses_2d, poses_3d)
 
 
 def expected_prediction(seq, rf, bias, causal=False):
@@ -93,27 +94,27 @@ def test_batched_sequences_of_different_lengths_match_one_at_a_time():
     pd.testing.assert_frame_equal(together, alone, rtol=1e-5)
 
 
-def stage_params(settings):
-    return {"train": settings, "evaluate": {"tta": True}}
+STAGE_PARAMS = {"data": data_params(), "evaluate": {"tta": True}}
 
 
-def run_evaluate(tmp_path, tiny_dataset, settings, checkpoint, model="baseline"):
+def run_evaluate(tmp_path, tiny_dataset, settings, checkpoint, model="baseline", external=False):
     data_3d, data_2d = tiny_dataset
-    evaluate_stage.main(stage_params(settings), experiment="exp", model=model, checkpoint=checkpoint,
+    evaluate_stage.main(STAGE_PARAMS, settings, experiment="exp", model=model, checkpoint=checkpoint,
                         data_3d=data_3d, data_2d=data_2d, out_rows=tmp_path / "rows.parquet",
-                        out_summary=tmp_path / "summary.json")
+                        out_summary=tmp_path / "summary.json", external=external)
     return pd.read_parquet(tmp_path / "rows.parquet"), json.loads((tmp_path / "summary.json").read_text())
 
 
-def test_evaluate_stage_agrees_with_the_training_log(tmp_path, tiny_dataset, tiny_train_settings):
+def test_evaluate_stage_agrees_with_the_training_history(tmp_path, tiny_dataset, tiny_train_settings):
     data_3d, data_2d = tiny_dataset
-    train_stage.main({"seed": 3, **stage_params(tiny_train_settings)}, experiment="exp", model="Sitting",
-                     data_3d=data_3d, data_2d=data_2d, checkpoint=tmp_path / "m.pt", log=tmp_path / "log.parquet")
+    train_stage.main({"seed": 3, **STAGE_PARAMS}, tiny_train_settings, experiment="exp", model="Sitting",
+                     data_3d=data_3d, data_2d=data_2d, checkpoint=tmp_path / "m.pt",
+                     history=tmp_path / "history.parquet")
     rows, summary = run_evaluate(tmp_path, tiny_dataset, tiny_train_settings, tmp_path / "m.pt", model="Sitting")
     assert set(rows["action"]) == {"Sitting 1", "Sitting 2"}  # its own action only, not SittingDown
     assert len(rows) == 2 * 4 and summary["actions"] == ["Sitting"]
-    log = pd.read_parquet(tmp_path / "log.parquet")
-    assert summary["average"]["mpjpe"] == pytest.approx(log["test_mpjpe"].iloc[-1], rel=1e-6)
+    history = pd.read_parquet(tmp_path / "history.parquet")
+    assert summary["average"]["mpjpe"] == pytest.approx(history["test_mpjpe"].iloc[-1], rel=1e-6)
     assert summary["per_action"]["Sitting"]["frames"] == rows["frames"].sum()
     assert summary["per_subject"]["S9"]["mpjpe"] == pytest.approx(summary["average"]["mpjpe"])
 
@@ -124,8 +125,8 @@ def test_a_videopose3d_state_dict_evaluates_here(tmp_path, tiny_dataset, tiny_tr
                 "optimizer": torch.optim.Adam(model.parameters(), amsgrad=True).state_dict(),
                 "model_pos": model.state_dict(), "model_traj": None, "random_state_semi": None},
                tmp_path / "epoch_5.bin")
-    rows, summary = run_evaluate(tmp_path, tiny_dataset, tiny_train_settings, tmp_path / "epoch_5.bin")
-    assert summary["checkpoint_source"] == "videopose3d" and summary["epochs"] == 5
+    rows, summary = run_evaluate(tmp_path, tiny_dataset, tiny_train_settings, tmp_path / "epoch_5.bin", external=True)
+    assert summary["checkpoint_source"] == "external (videopose3d)" and summary["epochs"] == 5
     assert summary["actions"] == ["Sitting", "SittingDown", "Walking"] and len(rows) == 3 * 2 * 4
     assert np.isfinite(rows[["mpjpe", "p_mpjpe", "n_mpjpe", "mpjve"]].to_numpy()).all()
 
@@ -134,9 +135,9 @@ def test_corrupt_or_mismatched_checkpoint_fails_and_writes_nothing(tmp_path, tin
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"PK\x03\x04 truncated")
     with pytest.raises(CheckpointError, match=r"bad\.pt: not a readable torch checkpoint"):
-        run_evaluate(tmp_path, tiny_dataset, tiny_train_settings, bad)
+        run_evaluate(tmp_path, tiny_dataset, tiny_train_settings, bad, external=True)
     coco = TemporalModelOptimized1f(ModelConfig(num_joints_in=16, filter_widths=(3,), channels=8))
     torch.save({"epoch": 1, "model_pos": coco.state_dict()}, tmp_path / "mpii.bin")
     with pytest.raises(CheckpointError, match="takes 16 joints"):
-        run_evaluate(tmp_path, tiny_dataset, tiny_train_settings, tmp_path / "mpii.bin")
+        run_evaluate(tmp_path, tiny_dataset, tiny_train_settings, tmp_path / "mpii.bin", external=True)
     assert not (tmp_path / "rows.parquet").exists() and not (tmp_path / "summary.json").exists()

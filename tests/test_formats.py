@@ -13,10 +13,11 @@ import zipfile
 import numpy as np
 import pytest
 
-from poselift.formats import FormatError, load_2d, load_3d, save_2d, save_3d
-from poselift.skeleton import LAYOUTS
+from poselift.geometry.layouts import LAYOUTS
+from poselift.io.formats import FormatError, load_2d, load_3d, save_2d, save_3d
 from stages import keypoints as keypoints_stage
 from stages import prepare as prepare_stage
+from tests.conftest import data_params
 
 # From the reference notes, independent of poselift: cameras (id -> res_w, res_h) in file order, the
 # subjects VideoPose3D's camera table knows, and the 17 joints kept of the 32.
@@ -111,9 +112,10 @@ def assert_videopose3d_3d(path) -> None:
 def our_files(tmp_path_factory, tiny_dataset):
     """Files made by our stages: prepare (npz route on the tiny data set) and keypoints (noisy)."""
     out = tmp_path_factory.mktemp("ours")
-    params = {"data": {"source": "npz", "path": None, "subjects": ["S1", "S5", "S9"]}}
-    prepare_stage.main(params, tiny_dataset[0], out / "data_3d_h36m.npz", out / "data_2d_h36m_gt.npz")
-    noisy = {"seed": 1, "keypoints": {"source": "noisy", "import_path": None, "noisy": {
+    params = {"data": data_params()}
+    prepare_stage.main(params, tiny_dataset[0], out / "data_3d_h36m.npz", out / "data_2d_h36m_gt.npz",
+                       out / "prepare.json")
+    noisy = {"seed": 1, "data": data_params(), "keypoints": {"source": "noisy", "import_path": None, "noisy": {
         "sigma_px": 4.0, "joint_scale": dict.fromkeys(("hip", "knee", "foot", "spine", "thorax", "neck", "head",
                                                        "shoulder", "elbow", "wrist"), 1.0),
         "temporal_correlation": 0.8, "swap_rate": 0.01, "swap_frames": 3, "miss_rate": 0.01, "miss_frames": 3,

@@ -11,18 +11,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from poselift.detector_noise import NoiseModel, corrupt, keypoint_errors, limb_pairs
-from poselift.formats import load_2d, load_3d
-from poselift.skeleton import H36M_17, LAYOUTS
-from poselift.validation import ValidationError
+from poselift.datasets.h36m.skeleton import H36M_17
+from poselift.datasets.validation import ValidationError
+from poselift.geometry.layouts import LAYOUTS
+from poselift.io.atomic import sha256_file
+from poselift.io.formats import load_2d, load_3d
+from poselift.keypoints.errors import keypoint_errors
+from poselift.keypoints.noise import NoiseModel, corrupt
 from stages import _cli
 from stages import keypoints as keypoints_stage
+from tests.conftest import data_params
 
 ROOT = Path(__file__).resolve().parent.parent
 QUIET = dict(sigma_px=0.0, joint_scale=dict.fromkeys(("hip", "knee", "foot", "spine", "thorax", "neck", "head",
                                                         "shoulder", "elbow", "wrist"), 1.0),
              temporal_correlation=0.0, swap_rate=0.0, swap_frames=1, miss_rate=0.0, miss_frames=1, miss_sigma_px=0.0)
 OFFSET = np.array([3.0, 4.0], dtype=np.float32)  # a 5 px error
+
+
+H36M_LAYOUT = LAYOUTS["h36m"]
 
 
 def joint_type(name: str) -> str:
@@ -44,7 +51,7 @@ def still_keypoints(frames: int) -> np.ndarray:
 
 def test_quiet_model_returns_the_ground_truth():
     gt = still_keypoints(50).astype(np.float32)
-    out, events = corrupt(gt, model(), np.random.default_rng(0))
+    out, events = corrupt(gt, model(), np.random.default_rng(0), H36M_LAYOUT)
     assert out.dtype == np.float32
     np.testing.assert_array_equal(out, gt)
     assert not events.swapped.any()
@@ -54,7 +61,8 @@ def test_quiet_model_returns_the_ground_truth():
 def test_noise_has_the_documented_spread_and_temporal_correlation():
     scales = {**QUIET["joint_scale"], "wrist": 2.0}
     gt = np.zeros((20000, 17, 2))
-    out, _ = corrupt(gt, model(sigma_px=3.0, joint_scale=scales, temporal_correlation=0.8), np.random.default_rng(1))
+    out, _ = corrupt(gt, model(sigma_px=3.0, joint_scale=scales, temporal_correlation=0.8), np.random.default_rng(1),
+                     H36M_LAYOUT)
     wrists = [H36M_17.names.index("LWrist"), H36M_17.names.index("RWrist")]
     others = [j for j in range(17) if j not in wrists]
     assert out[:, others].std() == pytest.approx(3.0, rel=0.05)
@@ -67,9 +75,9 @@ def test_noise_has_the_documented_spread_and_temporal_correlation():
 
 def test_swaps_exchange_left_and_right_for_short_runs():
     gt = still_keypoints(20000)
-    out, events = corrupt(gt, model(swap_rate=0.01, swap_frames=4), np.random.default_rng(2))
+    out, events = corrupt(gt, model(swap_rate=0.01, swap_frames=4), np.random.default_rng(2), H36M_LAYOUT)
     assert events.swapped.shape == (20000, 6)
-    for p, (left, right) in enumerate(limb_pairs()):
+    for p, (left, right) in enumerate(H36M_LAYOUT.limb_pairs()):
         frames = events.swapped[:, p]
         np.testing.assert_array_equal(out[frames, left], gt[frames, right])
         np.testing.assert_array_equal(out[frames, right], gt[frames, left])
@@ -79,13 +87,14 @@ def test_swaps_exchange_left_and_right_for_short_runs():
     # Runs start as a Bernoulli process and overlapping runs merge: a frame is covered with probability
     # about 1 - exp(-rate x mean length).
     assert events.swapped.mean() == pytest.approx(1 - np.exp(-0.01 * 4), rel=0.1)
-    untouched = [j for j in range(17) if j not in np.array(limb_pairs()).ravel()]
+    untouched = [j for j in range(17) if j not in np.array(H36M_LAYOUT.limb_pairs()).ravel()]
     np.testing.assert_array_equal(out[:, untouched], gt[:, untouched])
 
 
 def test_misses_displace_a_keypoint_for_a_few_frames():
     gt = still_keypoints(5000)
-    out, events = corrupt(gt, model(miss_rate=0.01, miss_frames=4, miss_sigma_px=50.0), np.random.default_rng(3))
+    out, events = corrupt(gt, model(miss_rate=0.01, miss_frames=4, miss_sigma_px=50.0), np.random.default_rng(3),
+                          H36M_LAYOUT)
     displacement = np.linalg.norm(out - gt, axis=-1)  # (N, 17)
     assert (displacement[events.missed] > 0).all()
     assert (displacement[~events.missed] == 0).all()
@@ -99,12 +108,12 @@ def test_misses_displace_a_keypoint_for_a_few_frames():
 
 def test_random_streams_do_not_depend_on_other_knobs():
     gt = still_keypoints(400)
-    base, _ = corrupt(gt, model(sigma_px=2.0, temporal_correlation=0.5), np.random.default_rng(4))
+    base, _ = corrupt(gt, model(sigma_px=2.0, temporal_correlation=0.5), np.random.default_rng(4), H36M_LAYOUT)
     with_events, events = corrupt(gt, model(sigma_px=2.0, temporal_correlation=0.5, swap_rate=0.01, swap_frames=2,
                                             miss_rate=0.01, miss_frames=2, miss_sigma_px=30.0),
-                                  np.random.default_rng(4))
+                                  np.random.default_rng(4), H36M_LAYOUT)
     clean = ~events.missed
-    for p, (left, right) in enumerate(limb_pairs()):
+    for p, (left, right) in enumerate(H36M_LAYOUT.limb_pairs()):
         clean[events.swapped[:, p], left] = clean[events.swapped[:, p], right] = False
     assert clean.mean() > 0.9
     np.testing.assert_array_equal(base[clean], with_events[clean])
@@ -114,16 +123,16 @@ def test_seeded_noise_is_reproducible():
     gt = still_keypoints(100)
     noisy = model(sigma_px=4.0, temporal_correlation=0.8, swap_rate=0.01, swap_frames=3, miss_rate=0.01,
                   miss_frames=3, miss_sigma_px=30.0)
-    a, _ = corrupt(gt, noisy, np.random.default_rng(5))
-    b, _ = corrupt(gt, noisy, np.random.default_rng(5))
-    c, _ = corrupt(gt, noisy, np.random.default_rng(6))
+    a, _ = corrupt(gt, noisy, np.random.default_rng(5), H36M_LAYOUT)
+    b, _ = corrupt(gt, noisy, np.random.default_rng(5), H36M_LAYOUT)
+    c, _ = corrupt(gt, noisy, np.random.default_rng(6), H36M_LAYOUT)
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
 
 
 def test_model_needs_h36m_keypoints():
     with pytest.raises(ValueError, match=r"expected h36m keypoints \(N, 17, 2\)"):
-        corrupt(np.zeros((10, 16, 2)), model(), np.random.default_rng(0))
+        corrupt(np.zeros((10, 16, 2)), model(), np.random.default_rng(0), H36M_LAYOUT)
 
 
 def test_keypoint_errors_statistics():
@@ -146,7 +155,7 @@ def stage_params(default_params, source: str, **noisy) -> dict:
     settings = copy.deepcopy(default_params["keypoints"])
     settings["source"] = source
     settings["noisy"].update(noisy)
-    return {"seed": default_params["seed"], "keypoints": settings}
+    return {"seed": default_params["seed"], "data": data_params(), "keypoints": settings}
 
 
 def run_stage(tmp_path, tiny_dataset, params, import_path=None, name="out"):
@@ -198,7 +207,9 @@ def test_noisy_source(tmp_path, tiny_dataset, default_params):
 
     again, again_report = run_stage(tmp_path, tiny_dataset, params, name="again")
     assert again.read_bytes() == out.read_bytes()
-    assert again_report.read_text() == report_path.read_text()
+    second = json.loads(again_report.read_text())
+    assert second.pop("output") == {"path": str(again), "sha256": sha256_file(out)}
+    assert {k: v for k, v in report.items() if k != "output"} == second
 
 
 def vp3d_detections(tiny_dataset, layout: str, extra_frames: int = 3) -> dict:

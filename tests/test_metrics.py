@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 import torch
 
-from poselift.aggregation import action_wise_average, per_action, per_subject
-from poselift.metrics import mpjpe, mpjve, n_mpjpe, p_mpjpe, procrustes_align, weighted_mpjpe
+from poselift.lifting.aggregation import action_wise_average, per_action, per_subject
+from poselift.lifting.metrics import mpjpe, mpjve, n_mpjpe, p_mpjpe, procrustes_align, weighted_mpjpe
 
 
 def random_rotation(rng) -> np.ndarray:

@@ -5,8 +5,14 @@ import copy
 import pytest
 import torch
 
-from poselift.fused import batch_norm_relu_dropout, keep_mask
-from poselift.model import ModelConfig, TemporalModel, TemporalModelOptimized1f, count_parameters, trajectory_config
+from poselift.lifting.fused import batch_norm_relu_dropout, keep_mask
+from poselift.lifting.model import (
+    ModelConfig,
+    TemporalModel,
+    TemporalModelOptimized1f,
+    count_parameters,
+    trajectory_config,
+)
 
 
 @pytest.mark.parametrize(("widths", "count"), [
@@ -36,7 +42,7 @@ def test_state_dict_names_and_shapes_match_videopose3d():
 @pytest.mark.parametrize("causal", [False, True])
 def test_receptive_field_and_output_length(widths, causal):
     model = TemporalModel(ModelConfig(filter_widths=widths, channels=16, causal=causal)).eval()
-    rf = model.receptive_field()
+    rf = model.config.receptive_field
     assert rf == torch.tensor(widths).prod().item()
     assert model.total_causal_shift() == ((rf - 1) // 2 if causal else 0)
     x = torch.randn(2, rf + 17, 17, 2)
@@ -58,7 +64,7 @@ def test_strided_and_dilated_models_agree_on_shared_weights(widths, causal):
     strided.load_state_dict(dilated.state_dict())
     dilated.eval()
     strided.eval()
-    rf = dilated.receptive_field()
+    rf = dilated.config.receptive_field
     x = torch.randn(3, rf + 8, 17, 2)
     with torch.no_grad():
         full = dilated(x)  # (3, 9, 17, 3)
@@ -116,4 +122,4 @@ def test_config_rejects_even_widths_and_dense_strided():
     with pytest.raises(ValueError, match="dense"):
         TemporalModelOptimized1f(ModelConfig(dense=True))
     dense = TemporalModel(ModelConfig(filter_widths=(3, 3, 3), channels=8, dense=True))
-    assert dense.layers_conv[2].kernel_size == (19,) and dense.receptive_field() == 27
+    assert dense.layers_conv[2].kernel_size == (19,) and dense.config.receptive_field == 27

@@ -6,7 +6,8 @@ import json
 import pytest
 import yaml
 
-from poselift.params import ParamsError, experiment_settings, job_seed, validate
+from poselift.seeding import job_seed
+from poselift.study.params import ParamsError, experiment_settings, validate
 from stages._cli import SCHEMA_PATH, load_params
 
 SCHEMA = yaml.safe_load(SCHEMA_PATH.read_text())

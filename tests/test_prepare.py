@@ -17,23 +17,25 @@ import numpy as np
 import pytest
 from cdflib.cdfwrite import CDF as CDFWriter
 
-from poselift import calibration
-from poselift.formats import load_2d, load_3d, save_3d
-from poselift.h36m_raw import (
+from poselift.datasets.h36m import H36M, calibration
+from poselift.datasets.h36m.names import S1_SEQUENCES, raw_sequence_name
+from poselift.datasets.h36m.raw import (
     CDF_SUBDIR,
     H5_SUBDIR,
-    S1_SEQUENCES,
     RawDataError,
-    raw_sequence_name,
+    read_raw_tree,
     write_pose_cdf,
     write_pose_h5,
 )
-from poselift.prepare import ground_truth_2d, normalise_3d, read_raw_tree
-from poselift.synthetic.dataset import SEQUENCES, generate_sequence, subject_style
-from poselift.validation import ValidationError
+from poselift.datasets.prepare import ground_truth_2d, normalise_3d
+from poselift.datasets.synthetic.dataset import SEQUENCES, generate_sequence, subject_style
+from poselift.datasets.validation import ValidationError
+from poselift.io.atomic import sha256_file
+from poselift.io.formats import load_2d, load_3d, save_3d
 from stages import _cli
 from stages import prepare as prepare_stage
 from stages import synthesize as synthesize_stage
+from tests.conftest import data_params
 
 ROOT = Path(__file__).resolve().parent.parent
 FRAMES = 6
@@ -76,7 +78,7 @@ def cdf_tree(tmp_path):
 
 
 def params(source: str = "cdf", subjects=("S1", "S11")) -> dict:
-    return {"data": {"source": source, "path": None, "subjects": list(subjects)}}
+    return {"data": data_params(source, subjects)}
 
 
 def test_raw_tree_round_trip_renames_drops_and_converts(raw_tree):
@@ -219,7 +221,7 @@ def reference_pixels(world_mm: np.ndarray, subject: str, camera: int) -> np.ndar
 
 def test_gt_2d_equals_an_independent_projection(raw_tree):
     fmt, root, written = raw_tree
-    positions_2d = ground_truth_2d(read_raw_tree(root, fmt, ["S1", "S11"]))
+    positions_2d = ground_truth_2d(read_raw_tree(root, fmt, ["S1", "S11"]), H36M)
     worst = 0.0
     for (subject, raw), poses_mm in written.items():
         action = raw.replace("TakingPhoto", "Photo").replace("WalkingDog", "WalkDog")
@@ -240,14 +242,20 @@ def test_gt_2d_equals_an_independent_projection(raw_tree):
 def test_stage_writes_both_files(tmp_path, cdf_tree):
     root, written = cdf_tree
     out_3d, out_2d = tmp_path / "out" / "data_3d_h36m.npz", tmp_path / "out" / "data_2d_h36m_gt.npz"
-    prepare_stage.main(params(), root, out_3d, out_2d)
+    prepare_stage.main(params(), root, out_3d, out_2d, out_3d.with_name("prepare.json"))
     positions_3d = load_3d(out_3d)
     positions_2d, metadata = load_2d(out_2d)
     assert metadata == {"layout_name": "h36m", "num_joints": 17,
                         "keypoints_symmetry": [[4, 5, 6, 11, 12, 13], [1, 2, 3, 14, 15, 16]]}
     np.testing.assert_allclose(positions_3d["S1"]["Photo 1"], written["S1", "TakingPhoto 1"] / 1000, rtol=1e-6)
     assert {s: set(a) for s, a in positions_2d.items()} == {s: set(a) for s, a in positions_3d.items()}
-    assert sorted(p.name for p in out_3d.parent.iterdir()) == ["data_2d_h36m_gt.npz", "data_3d_h36m.npz"]
+    assert sorted(p.name for p in out_3d.parent.iterdir()) == ["data_2d_h36m_gt.npz", "data_3d_h36m.npz",
+                                                               "prepare.json"]
+    record = json.loads((out_3d.parent / "prepare.json").read_text())
+    assert record["dataset"] == "h36m" and record["source"] == "cdf" and record["read"] == str(root)
+    assert record["outputs"]["data_3d"] == {"path": str(out_3d), "sha256": sha256_file(out_3d)}
+    assert record["outputs"]["data_2d_gt"] == {"path": str(out_2d), "sha256": sha256_file(out_2d)}
+    assert record["sequences"] == 59 and record["subjects"] == ["S1", "S11"]
 
 
 def test_stage_writes_nothing_on_error(tmp_path, cdf_tree):
@@ -257,7 +265,7 @@ def test_stage_writes_nothing_on_error(tmp_path, cdf_tree):
     out_3d.parent.mkdir()
     out_3d.write_bytes(b"old 3D")
     with pytest.raises(RawDataError, match=r"Sitting 2\.cdf"):
-        prepare_stage.main(params(), root, out_3d, out_2d)
+        prepare_stage.main(params(), root, out_3d, out_2d, out_3d.with_name("prepare.json"))
     assert out_3d.read_bytes() == b"old 3D"
     assert sorted(p.name for p in out_3d.parent.iterdir()) == ["data_3d_h36m.npz"]
 
@@ -265,16 +273,19 @@ def test_stage_writes_nothing_on_error(tmp_path, cdf_tree):
 def test_stage_reads_h5_tree(tmp_path):
     written = write_raw_tree(tmp_path / "h36m", "h5", subjects=("S9",))
     out_3d, out_2d = tmp_path / "d3.npz", tmp_path / "d2.npz"
-    prepare_stage.main(params("h5", ["S9"]), tmp_path / "h36m", out_3d, out_2d)
+    prepare_stage.main(params("h5", ["S9"]), tmp_path / "h36m", out_3d, out_2d,
+                       out_3d.with_name("prepare.json"))
     np.testing.assert_allclose(load_3d(out_3d)["S9"]["WalkDog"], written["S9", "WalkingDog"] / 1000, rtol=1e-6)
 
 
 def test_synthesize_then_prepare_gives_back_the_generator_poses(tmp_path):
     seed, frames = 3, 64
     synthetic = {"frames": frames, "subjects": ["S1", "S11"], "figure_frames": 1}
-    synthesize_stage.main({"seed": seed, "synthetic": synthetic}, tmp_path / "raw", tmp_path / "motions.png")
+    synthesize_stage.main({"seed": seed, "data": data_params("synthetic"), "synthetic": synthetic}, tmp_path / "raw",
+                          tmp_path / "motions.png")
     out_3d, out_2d = tmp_path / "d3.npz", tmp_path / "d2.npz"
-    prepare_stage.main(params("synthetic"), tmp_path / "raw", out_3d, out_2d)
+    prepare_stage.main(params("synthetic"), tmp_path / "raw", out_3d, out_2d,
+                       out_3d.with_name("prepare.json"))
     positions_3d = load_3d(out_3d)
     positions_2d, _ = load_2d(out_2d)
     worst_px = 0.0
@@ -307,7 +318,7 @@ def test_npz_route_normalises(tmp_path):
     path.parent.mkdir()
     np.savez_compressed(path, positions_3d=source)  # as VideoPose3D writes it (float64 kept here)
     out_3d, out_2d = tmp_path / "d3.npz", tmp_path / "d2.npz"
-    prepare_stage.main(params("npz"), path, out_3d, out_2d)
+    prepare_stage.main(params("npz"), path, out_3d, out_2d, out_3d.with_name("prepare.json"))
     positions_3d = load_3d(out_3d)
     assert {s: sorted(a) for s, a in positions_3d.items()} == {"S1": ["Photo 1", "Walking"], "S11": ["WalkDog 1"]}
     assert positions_3d["S1"]["Photo 1"].dtype == np.float32
@@ -320,7 +331,7 @@ def test_npz_route_rejects_bad_files(tmp_path):
     source["S1"]["Walking"][2, 5, 0] = np.nan
     source["S11"]["WalkingDog 1"] = source["S11"]["WalkingDog 1"][:, :17]
     with pytest.raises(ValidationError) as err:
-        normalise_3d(source, "in.npz", ["S1", "S5", "S11"])
+        normalise_3d(source, "in.npz", ["S1", "S5", "S11"], H36M)
     message = str(err.value)
     assert "in.npz, subject S5: subject missing" in message
     assert "in.npz, subject S1, action 'Walking': 3D poses has 1 non-finite values" in message
@@ -331,7 +342,7 @@ def test_npz_route_keeps_only_the_chosen_subjects(tmp_path):
     path = tmp_path / "data_3d_h36m.npz"
     save_3d(path, videopose3d_3d_dict(np.random.default_rng(3)))
     out_3d, out_2d = tmp_path / "d3.npz", tmp_path / "d2.npz"
-    prepare_stage.main(params("npz", ["S11"]), path, out_3d, out_2d)
+    prepare_stage.main(params("npz", ["S11"]), path, out_3d, out_2d, out_3d.with_name("prepare.json"))
     assert list(load_3d(out_3d)) == ["S11"]
 
 
@@ -345,7 +356,7 @@ def test_cli_help():
 def test_cli_error_exit(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["prepare", "--params", json.dumps(params(subjects=["S1"])), "--source",
                                       str(tmp_path / "nowhere"), "--out-3d", str(tmp_path / "a.npz"), "--out-2d",
-                                      str(tmp_path / "b.npz")])
+                                      str(tmp_path / "b.npz"), "--provenance", str(tmp_path / "p.json")])
     with pytest.raises(SystemExit) as exit_info:
         _cli.run(prepare_stage.cli)
     assert exit_info.value.code == 1

@@ -2,8 +2,8 @@
 
 The fixture writes, for two experiments and all 16 models, per-sequence evaluation rows (two test subjects,
 two sub-actions, four cameras, different frame counts; S11 without Directions), the JSON summaries computed
-from them with `poselift.aggregation`, and per-epoch training logs. The main test recomputes Tables 1, 2 and
-3 from the rows and logs by hand and compares with the CSV files the stage wrote.
+from them with `poselift.lifting.aggregation`, and training histories. The main test recomputes Tables 1, 2 and
+3 from the rows and histories by hand and compares with the CSV files the stage wrote.
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from poselift import aggregation
-from poselift.actions import ACTIONS, BASELINE
-from poselift.params import experiment_settings
+from poselift.datasets.h36m.names import ACTIONS
+from poselift.lifting import aggregation
+from poselift.study import report as report_text
+from poselift.study.models import BASELINE
+from poselift.study.params import experiment_settings
 from stages import report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,11 +79,16 @@ def sequence_rows(rng: np.random.Generator, experiment: str, model: str) -> pd.D
     return pd.DataFrame.from_records(records)
 
 
+DATA = {"data_3d": {"path": "results/data/data_3d_h36m.npz", "sha256": "3d" * 32},
+        "data_2d": {"path": "results/data/data_2d_h36m_noisy.npz", "sha256": "2d" * 32}}
+
+
 def summary(rows: pd.DataFrame, experiment: str, model: str, epochs: int) -> dict:
     per_action = aggregation.per_action(rows)
     return {
         "experiment": experiment, "model": model, "checkpoint": f"results/models/{experiment}/{model}.pt",
-        "checkpoint_source": "poselift", "epochs": epochs, "tta": True, "units": "mm; mpjve in mm per frame (50 Hz)",
+        "checkpoint_source": "poselift", "epochs": epochs, "trained_as": {"experiment": experiment, "model": model},
+        "trained_on": DATA, "inputs": DATA, "tta": True, "units": "mm; mpjve in mm per frame (50 Hz)",
         "actions": list(per_action.index),
         "per_action": {a: {**{m: float(v[m]) for m in aggregation.METRICS}, "frames": int(v["frames"]),
                            "sequences": int(v["sequences"])} for a, v in per_action.iterrows()},
@@ -91,8 +98,9 @@ def summary(rows: pd.DataFrame, experiment: str, model: str, epochs: int) -> dic
     }
 
 
-def training_log(rng: np.random.Generator, experiment: str, model: str, final: dict, eval_every: int) -> pd.DataFrame:
-    """Per-epoch log whose last evaluation equals the evaluation summary (as train promises)."""
+def training_history(rng: np.random.Generator, experiment: str, model: str, final: dict,
+                     eval_every: int) -> pd.DataFrame:
+    """A training history whose last evaluation equals the evaluation summary (as train promises)."""
     epochs = job_epochs(experiment, model)
     epoch = np.arange(1, epochs + 1)
     train_wall = rng.uniform(0.5, 3.0, epochs)
@@ -102,7 +110,7 @@ def training_log(rng: np.random.Generator, experiment: str, model: str, final: d
     def curve(value: float) -> np.ndarray:
         return np.where(evaluated, value * decay, np.nan)
 
-    log = pd.DataFrame({
+    history = pd.DataFrame({
         "experiment": experiment, "model": model, "epoch": epoch, "epochs": epochs,
         "budget": EXPERIMENTS[experiment].get("budget", "equal_epochs"), "lr_decay_by": "epoch",
         "train_frames": 1000, "lr": 1e-3 * 0.95 ** (epoch - 1), "bn_momentum": 0.1, "samples": 2000,
@@ -111,11 +119,11 @@ def training_log(rng: np.random.Generator, experiment: str, model: str, final: d
         "samples_per_s": 2000 / train_wall,
         "test_mpjpe": curve(final["average"]["mpjpe"]), "test_mpjve": curve(final["average"]["mpjve"]),
     })
-    log["wall_s"] = log["train_wall_s"] + log["eval_wall_s"] + 0.4
+    history["wall_s"] = history["train_wall_s"] + history["eval_wall_s"] + 0.4
     for action, values in final["per_action"].items():
-        log[f"test_mpjpe_{action}"] = curve(values["mpjpe"])
-        log[f"test_mpjve_{action}"] = curve(values["mpjve"])
-    return log
+        history[f"test_mpjpe_{action}"] = curve(values["mpjpe"])
+        history[f"test_mpjve_{action}"] = curve(values["mpjve"])
+    return history
 
 
 def write_artifacts(results: Path, seed: int = 7) -> None:
@@ -124,19 +132,41 @@ def write_artifacts(results: Path, seed: int = 7) -> None:
         for model in MODELS:
             rows = sequence_rows(rng, experiment, model)
             final = summary(rows, experiment, model, job_epochs(experiment, model))
-            log = training_log(rng, experiment, model, final, settings.get("eval_every", 1))
+            history = training_history(rng, experiment, model, final, settings.get("eval_every", 1))
             (results / "metrics" / experiment).mkdir(parents=True, exist_ok=True)
-            (results / "logs" / experiment).mkdir(parents=True, exist_ok=True)
+            (results / "history" / experiment).mkdir(parents=True, exist_ok=True)
             rows.to_parquet(results / "metrics" / experiment / f"{model}.parquet", index=False)
             (results / "metrics" / experiment / f"{model}.json").write_text(json.dumps(final, indent=2))
-            log.to_parquet(results / "logs" / experiment / f"{model}.parquet", index=False)
+            history.to_parquet(results / "history" / experiment / f"{model}.parquet", index=False)
+    (results / "data").mkdir(parents=True, exist_ok=True)
+    (results / "data" / "prepare.json").write_text(json.dumps(PREPARED))
+    (results / "data" / "keypoints_noisy.json").write_text(json.dumps(KEYPOINTS))
+
+
+GT_2D = {"path": "results/data/data_2d_h36m_gt.npz", "sha256": "9" * 64}
+PREPARED = {"stage": "prepare", "dataset": "h36m", "title": "Human3.6M", "source": "synthetic",
+            "read": "results/raw/synthetic", "gt_2d": None, "subjects": ["S1", "S9", "S11"], "sequences": 89,
+            "frames": 22784, "outputs": {"data_3d": DATA["data_3d"], "data_2d_gt": GT_2D}}
+KEYPOINTS = {"source": "noisy", "output": DATA["data_2d"]}
+
+
+def input_lists(results: Path) -> dict[str, list[Path]]:
+    """The report's inputs as the workflow passes them: per kind, every (experiment, model), experiments in name
+    order."""
+    jobs = [(e, m) for e in sorted(EXPERIMENTS) for m in MODELS]
+    return {"summaries": [results / "metrics" / e / f"{m}.json" for e, m in jobs],
+            "rows": [results / "metrics" / e / f"{m}.parquet" for e, m in jobs],
+            "histories": [results / "history" / e / f"{m}.parquet" for e, m in jobs]}
 
 
 def run_report(tmp: Path, params: dict | None = None) -> dict[str, Path]:
     paths = {"results": tmp / "results", "tables": tmp / "results" / "tables",
              "figures": tmp / "results" / "figures", "out": tmp / "results" / "report.md",
              "summary": tmp / "results" / "summary.json"}
-    report.main(params or make_params(), paths["results"], paths["tables"], paths["figures"], paths["out"],
+    params = params or make_params()
+    files = report.job_files(params, **input_lists(paths["results"]))
+    report.main(params, files, paths["results"] / "data" / "prepare.json",
+                paths["results"] / "data" / "keypoints_noisy.json", paths["tables"], paths["figures"], paths["out"],
                 paths["summary"])
     return paths
 
@@ -156,10 +186,10 @@ def frame_weighted(rows: pd.DataFrame, action: str, metric: str) -> float:
     return float((group[metric] * group["frames"]).sum() / group["frames"].sum())
 
 
-def evaluated_value(log: pd.DataFrame, column: str, epoch: int) -> tuple[float, int]:
+def evaluated_value(history: pd.DataFrame, column: str, epoch: int) -> tuple[float, int]:
     """The value at `epoch`, or at the last evaluated epoch before it."""
     for e in range(epoch, 0, -1):
-        value = log.loc[log["epoch"] == e, column].iloc[0]
+        value = history.loc[history["epoch"] == e, column].iloc[0]
         if not math.isnan(value):
             return float(value), e
     raise AssertionError(f"no evaluated epoch up to {epoch}")
@@ -186,18 +216,18 @@ def test_per_action_tables_match_recomputation_from_sequence_rows(artifacts, met
                                       written.reset_index()[combined.columns])
 
 
-def test_table3_matches_recomputation_from_logs(artifacts):
+def test_table3_matches_recomputation_from_histories(artifacts):
     k = make_params()["report"]["k"]
     for experiment in EXPERIMENTS:
         written = pd.read_csv(artifacts["tables"] / experiment / "table3_tpr.csv").set_index("quantity")
-        logs = {m: pd.read_parquet(artifacts["results"] / "logs" / experiment / f"{m}.parquet") for m in MODELS}
-        tc = {m: logs[m]["train_wall_s"].sum() for m in MODELS}
+        histories = {m: pd.read_parquet(artifacts["results"] / "history" / experiment / f"{m}.parquet") for m in MODELS}
+        tc = {m: histories[m]["train_wall_s"].sum() for m in MODELS}
         eps = {}
         for m in MODELS:
-            epochs = int(logs[m]["epochs"].iloc[0])
+            epochs = int(histories[m]["epochs"].iloc[0])
             for protocol in ("mpjpe", "mpjve"):
-                eps[m, protocol, "T"] = evaluated_value(logs[m], f"test_{protocol}", epochs)[0]
-                eps[m, protocol, "half"] = evaluated_value(logs[m], f"test_{protocol}", -(-epochs // 2))[0]
+                eps[m, protocol, "T"] = evaluated_value(histories[m], f"test_{protocol}", epochs)[0]
+                eps[m, protocol, "half"] = evaluated_value(histories[m], f"test_{protocol}", -(-epochs // 2))[0]
         expected = {"tc_s": (tc[BASELINE], sum(tc[a] for a in ACTIONS), max(tc[a] for a in ACTIONS))}
         for protocol in ("mpjpe", "mpjve"):
             ours_half = np.mean([eps[a, protocol, "half"] for a in ACTIONS])
@@ -211,6 +241,12 @@ def test_table3_matches_recomputation_from_logs(artifacts):
         for quantity, values in expected.items():
             np.testing.assert_allclose(written.loc[quantity, ["baseline", "ours_sum", "ours_parallel"]].to_numpy(float),
                                        values, rtol=1e-9, err_msg=f"{experiment} {quantity}")
+
+
+def test_each_experiment_has_the_figures_the_workflow_declares(artifacts):
+    for experiment in EXPERIMENTS:
+        written = sorted(p.name for p in (artifacts["figures"] / experiment).iterdir())
+        assert written == sorted(f"{name}.{ext}" for name in report_text.EXPERIMENT_FIGURES for ext in ("png", "svg"))
 
 
 def test_summary_json_holds_the_tables_headline_numbers(artifacts):
@@ -318,9 +354,9 @@ def test_report_links_parameters_and_provenance(artifacts):
     assert "not from Human3.6M" in text  # data source is synthetic
     assert "single Eating-only job" in text  # the paper's TC_Ours
     for model in MODELS:
-        path = artifacts["results"] / "logs" / "ef" / f"{model}.parquet"
+        path = artifacts["results"] / "history" / "ef" / f"{model}.parquet"
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        assert f"| `logs/ef/{model}.parquet` | {path.stat().st_size} | `{digest}` |" in text
+        assert f"| `history/ef/{model}.parquet` | {path.stat().st_size} | `{digest}` |" in text
     for experiment in EXPERIMENTS:
         for name in ("Table 1:", "Table 1b:", "Table 2:", "Table 3:", "Table 4:", "Figure 5:", "Figure 6:"):
             assert name in text.split(f"## Experiment `{experiment}`")[1], (experiment, name)
@@ -358,9 +394,9 @@ def test_stale_summary_is_refused(tmp_path):
         run_report(tmp_path)
 
 
-def test_unfinished_log_is_refused(tmp_path):
+def test_unfinished_history_is_refused(tmp_path):
     write_artifacts(tmp_path / "results")
-    path = tmp_path / "results" / "logs" / "ee" / "Sitting.parquet"
+    path = tmp_path / "results" / "history" / "ee" / "Sitting.parquet"
     pd.read_parquet(path).iloc[:-1].to_parquet(path, index=False)
     with pytest.raises(ValueError, match=re.escape(f"{path}: expected epochs 1..4")):
         run_report(tmp_path)
@@ -370,8 +406,11 @@ def test_cli_reports_missing_file_and_exits_1(tmp_path):
     params = make_params()
     settings = experiment_settings(params, "ee")
     assert settings["unit_epochs"] == 4
+    inputs = input_lists(tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "stages.report", "--params", json.dumps(params), "--results", str(tmp_path),
+        [sys.executable, "-m", "stages.report", "--params", json.dumps(params),
+         *(arg for kind, paths in inputs.items() for arg in (f"--{kind}", *map(str, paths))),
+         "--data-provenance", str(tmp_path / "prepare.json"),
          "--tables-dir", str(tmp_path / "t"), "--figures-dir", str(tmp_path / "f"), "--out", str(tmp_path / "r.md")],
         cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 1
@@ -379,13 +418,53 @@ def test_cli_reports_missing_file_and_exits_1(tmp_path):
     assert str(tmp_path / "metrics" / "ee" / "baseline.json") in result.stderr
 
 
-def test_data_statement_follows_the_data_parameters():
+def test_data_statement_comes_from_the_artifacts(artifacts):
+    text = artifacts["out"].read_text()
+    assert ("- 3D data: `results/data/data_3d_h36m.npz` (sha256 `3d3d3d3d3d3d3d3d`), Human3.6M, prepared from the "
+            "embedded synthetic data set read at `results/raw/synthetic`") in text
+    assert "- 2D keypoints (input of training and evaluation): `noisy` (ground-truth 2D with the" in text
+    assert "not from Human3.6M" in text
+    real = report_text._data_statement({**PREPARED, "source": "npz", "read": "/data/data_3d_h36m.npz"},
+                                       {**KEYPOINTS, "source": "cpn_ft_h36m_dbb", "imported": "/data/cpn.npz"})
+    assert "prepared from `npz` read at `/data/data_3d_h36m.npz`" in real[0]
+    assert "`cpn_ft_h36m_dbb`, imported from `/data/cpn.npz`" in real[1]
+    assert not any("not from Human3.6M" in line for line in real)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"data": {"source": "cdf", "path": "/nonexistent/h36m"}},
+     "data.source is 'cdf', but results/data/data_3d_h36m.npz was prepared with source 'synthetic'"),
+    ({"keypoints": {"source": "cpn_ft_h36m_dbb", "import_path": "/x.npz"}},
+     "keypoints.source is 'cpn_ft_h36m_dbb', but the 2D keypoints are 'noisy'"),
+])
+def test_parameters_that_describe_other_data_fail_the_report(tmp_path, change, message):
+    write_artifacts(tmp_path / "results")
     params = make_params()
-    synthetic = "\n".join(report._data_statement(params))
-    assert "not from Human3.6M" in synthetic
-    params["data"] = {"source": "npz", "path": "/data/data_3d_h36m.npz", "subjects": ["S1"]}
-    real = "\n".join(report._data_statement(params))
-    assert "`npz` from `/data/data_3d_h36m.npz`" in real
-    assert "not from Human3.6M" not in real
-    del params["data"]
-    assert "not stated" in "\n".join(report._data_statement(params))
+    for section, values in change.items():
+        params[section].update(values)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        run_report(tmp_path, params)
+    assert not (tmp_path / "results" / "report.md").exists()
+
+
+def test_an_evaluation_of_other_data_fails_the_report(tmp_path):
+    write_artifacts(tmp_path / "results")
+    path = tmp_path / "results" / "metrics" / "ef" / "Posing.json"
+    summary = json.loads(path.read_text())
+    summary["inputs"] = {**DATA, "data_2d": GT_2D}
+    path.write_text(json.dumps(summary))
+    with pytest.raises(ValueError, match=re.escape("ef/Posing: evaluated on results/data/data_2d_h36m_gt.npz "
+                                                   "(sha256 999999999999...), but the data now is "
+                                                   "results/data/data_2d_h36m_noisy.npz (sha256 2d2d2d2d2d2d...)")):
+        run_report(tmp_path)
+
+
+def test_a_checkpoint_scored_as_another_job_fails_the_report(tmp_path):
+    """What `evaluate --external` on another job's checkpoint leaves: its last training score differs."""
+    write_artifacts(tmp_path / "results")
+    history = tmp_path / "results" / "history" / "ee" / "Eating.parquet"
+    frame = pd.read_parquet(history)
+    frame.loc[frame.index[-1], "test_mpjpe"] += 80.0
+    frame.to_parquet(history, index=False)
+    with pytest.raises(ValueError, match="last test MPJPE of the training history vs evaluate differ by up to 80"):
+        run_report(tmp_path)

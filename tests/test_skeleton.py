@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from poselift.skeleton import H36M_17, H36M_32, H36M_KEPT_JOINTS, LAYOUTS, infer_layout, reduce_to_17, suggest_layout
+from poselift.datasets.h36m.skeleton import H36M_17, H36M_32, H36M_KEPT_JOINTS, reduce_to_17
+from poselift.geometry.layouts import LAYOUTS, infer_layout, suggest_layout
 
 
 def test_reduction_to_17_matches_videopose3d():

@@ -1,4 +1,4 @@
-"""The embedded synthetic data set (poselift.synthetic) and its stage: reproducible, physically plausible,
+"""The embedded synthetic data set (poselift.datasets.synthetic) and its stage: reproducible, physically plausible,
 inside every camera's image, and with actions that differ the way the real ones do.
 
 Measures are computed here from joint positions only (not with the generator's own helpers), on
@@ -7,6 +7,7 @@ the default seed; the thresholds hold with a wide margin for every seed tried wh
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -16,16 +17,19 @@ import cdflib
 import numpy as np
 import pytest
 
-from poselift.actions import ACTIONS, is_action
-from poselift.cameras import h36m_cameras, project_world_to_pixels
-from poselift.h36m_raw import CDF_SUBDIR, raw_sequence_name, read_pose_cdf
-from poselift.skeleton import H36M_32
-from poselift.synthetic.dataset import generate_sequence, generate_subject, problems, subject_style
-from poselift.synthetic.footing import drift_corrections
-from poselift.synthetic.kinematics import ELBOW, KNEE, forward_kinematics, make_body, rot_x, rot_y, two_bone_ik
-from poselift.synthetic.signals import cycle_curve, keyframes
+from poselift.datasets.h36m import H36M
+from poselift.datasets.h36m.names import ACTIONS, raw_sequence_name
+from poselift.datasets.h36m.raw import CDF_SUBDIR, read_pose_cdf
+from poselift.datasets.h36m.skeleton import H36M_32
+from poselift.datasets.synthetic import h36m as synthetic_h36m
+from poselift.datasets.synthetic.dataset import generate_sequence, generate_subject, problems, subject_style
+from poselift.datasets.synthetic.footing import drift_corrections
+from poselift.datasets.synthetic.kinematics import ELBOW, KNEE, forward_kinematics, make_body, rot_x, rot_y, two_bone_ik
+from poselift.datasets.synthetic.signals import cycle_curve, keyframes
+from poselift.geometry.cameras import project_world_to_pixels
 from stages import _cli
 from stages import synthesize as synthesize_stage
+from tests.conftest import data_params
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 1234  # params.yaml's
@@ -44,7 +48,8 @@ def dataset() -> dict[tuple[str, str], np.ndarray]:
 
 def by_action(dataset, measure) -> dict[str, float]:
     """The mean of `measure(poses)` over every sequence of each action."""
-    return {a: float(np.mean([measure(p) for (_, name), p in dataset.items() if is_action(name, a)])) for a in ACTIONS}
+    return {a: float(np.mean([measure(p) for (_, name), p in dataset.items() if H36M.is_action(name, a)]))
+            for a in ACTIONS}
 
 
 def root_speed(p: np.ndarray) -> float:
@@ -107,7 +112,8 @@ def test_takes_and_subjects_differ(dataset):
 
 def test_same_parameters_same_cdf_bytes(tmp_path, monkeypatch):
     poses = generate_sequence(SEED, "S1", "Walking 1", 64)
-    params = {"seed": SEED, "synthetic": {"frames": 64, "subjects": ["S1"], "figure_frames": 1}}
+    params = {"seed": SEED, "data": data_params("synthetic"),
+              "synthetic": {"frames": 64, "subjects": ["S1"], "figure_frames": 1}}
     first, second = tmp_path / "a", tmp_path / "b"
     synthesize_stage.main(params, first, tmp_path / "a.png")
     later = time.time() + 3600.0
@@ -146,7 +152,7 @@ def test_subjects_are_adults_of_different_heights():
 def test_feet_on_the_floor_and_nothing_below_it(dataset):
     for (subject, name), poses in dataset.items():
         assert poses[..., 2].min() > -1e-6, f"{subject} {name}: a joint below the floor"
-        if not any(is_action(name, a) for a in SEATED):
+        if not any(H36M.is_action(name, a) for a in SEATED):
             lowest_foot = poses[:, FEET, 2].min(axis=1)  # (N,) mm; toes resting on the floor are ~2 cm up
             assert lowest_foot.max() < 60, f"{subject} {name}: both feet {lowest_foot.max():.0f} mm up while standing"
             assert np.median(lowest_foot) < 30, f"{subject} {name}: feet mostly off the floor"
@@ -154,7 +160,7 @@ def test_feet_on_the_floor_and_nothing_below_it(dataset):
 
 def test_feet_on_the_floor_do_not_slide(dataset):
     for (subject, name), poses in dataset.items():
-        if is_action(name, "SittingDown"):  # getting down to the floor and up again moves the feet
+        if H36M.is_action(name, "SittingDown"):  # getting down to the floor and up again moves the feet
             continue
         heights = poses[:, FEET, 2]  # (N, 6), mm
         on_floor = heights < heights.min(axis=0) + 10  # each joint near its own lowest height: heel, ball, toes
@@ -162,7 +168,7 @@ def test_feet_on_the_floor_do_not_slide(dataset):
         speed = np.linalg.norm(np.diff(poses[:, FEET, :2], axis=0), axis=2) * 50  # (N - 1, 6), mm/s
         slide = float(speed[still].mean())
         assert slide < 60, f"{subject} {name}: feet on the floor slide {slide:.0f} mm/s"
-        if is_action(name, "Walking") or is_action(name, "WalkTogether"):
+        if H36M.is_action(name, "Walking") or H36M.is_action(name, "WalkTogether"):
             assert slide < 0.06 * root_speed(poses), f"{subject} {name}: feet slide {slide:.0f} mm/s"
 
 
@@ -171,7 +177,7 @@ def test_every_joint_stays_in_every_camera_image(dataset):
     for subject in ("S5", "S6", "S7", "S8", "S11"):
         sequences.update({(subject, name): p for name, p in generate_subject(SEED, subject, 120)})
     for (subject, name), poses in sequences.items():
-        for camera in h36m_cameras(subject):
+        for camera in H36M.cameras(subject):
             pixels = project_world_to_pixels(poses / 1000.0, camera)  # (N, 32, 2)
             margin = np.minimum(pixels, np.array([camera.res_w, camera.res_h]) - pixels).min()
             assert margin > 10, f"{subject} {name}: a joint {margin:.0f} px from the edge of camera {camera.id}"
@@ -295,7 +301,8 @@ def test_implausible_poses_are_named():
 # --- the stage ---------------------------------------------------------------------------------------
 
 def test_stage_writes_the_raw_tree_and_the_figure(tmp_path):
-    params = {"seed": SEED, "synthetic": {"frames": 64, "subjects": ["S1", "S11"], "figure_frames": 2}}
+    params = {"seed": SEED, "data": data_params("synthetic"),
+              "synthetic": {"frames": 64, "subjects": ["S1", "S11"], "figure_frames": 2}}
     out, figure = tmp_path / "raw" / "synthetic", tmp_path / "figures" / "synthetic_motions.png"
     synthesize_stage.main(params, out, figure)
     for subject in ("S1", "S11"):
@@ -318,7 +325,8 @@ def test_stage_replaces_the_tree_only_when_the_new_one_is_complete(tmp_path, mon
     out, figure = tmp_path / "synthetic", tmp_path / "motions.png"
     (out / "S1").mkdir(parents=True)
     (out / "S1" / "stale.cdf").write_text("old")
-    params = {"seed": SEED, "synthetic": {"frames": 64, "subjects": ["S9"], "figure_frames": 1}}
+    params = {"seed": SEED, "data": data_params("synthetic"),
+              "synthetic": {"frames": 64, "subjects": ["S9"], "figure_frames": 1}}
     calls = []
 
     def failing(*args, **kwargs):
@@ -327,7 +335,7 @@ def test_stage_replaces_the_tree_only_when_the_new_one_is_complete(tmp_path, mon
             raise ValueError("generator failed")
         return generate_sequence(*args, **kwargs)
 
-    monkeypatch.setattr(synthesize_stage, "generate_sequence", failing)
+    monkeypatch.setattr(synthetic_h36m, "generate_sequence", failing)
     with pytest.raises(ValueError, match="generator failed"):
         synthesize_stage.main(params, out, figure)
     assert (out / "S1" / "stale.cdf").read_text() == "old" and not (out / "S9").exists()
@@ -339,7 +347,8 @@ def test_stage_replaces_the_tree_only_when_the_new_one_is_complete(tmp_path, mon
 
 def test_unknown_subjects_are_refused():
     with pytest.raises(ValueError, match="S2"):
-        _cli.load_params('{"synthetic": {"frames": 64, "subjects": ["S2"], "figure_frames": 1}}')
+        _cli.load_params(json.dumps({"data": data_params("synthetic", ["S1"]),
+                                     "synthetic": {"frames": 64, "subjects": ["S2"], "figure_frames": 1}}))
     with pytest.raises(ValueError, match="S3"):
         generate_sequence(SEED, "S3", "Walking", 64)
 

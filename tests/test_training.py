@@ -12,25 +12,26 @@ import pandas as pd
 import pytest
 import torch
 
-from poselift.checkpoint import load_checkpoint
-from poselift.formats import load_2d, load_3d
-from poselift.model import ModelConfig, TemporalModel, TemporalModelOptimized1f
-from poselift.sequences import build_sequences, layout_symmetry
-from poselift.training import Schedule, Trainer
-from poselift.windows import WindowBank
+from poselift.datasets.h36m import H36M
+from poselift.io.checkpoint import load_checkpoint
+from poselift.io.formats import load_2d, load_3d
+from poselift.lifting.model import ModelConfig, TemporalModel, TemporalModelOptimized1f
+from poselift.lifting.sequences import build_sequences, layout_symmetry
+from poselift.lifting.training import Schedule, Trainer
+from poselift.lifting.windows import WindowBank
 from stages import train as train_stage
-from tests.conftest import write_tiny_dataset
+from tests.conftest import data_params, write_tiny_dataset
 
 TIMING = ["train_wall_s", "eval_wall_s", "wall_s", "cum_train_wall_s", "samples_per_s"]
 
 
 def run_train(tmp_path, settings, model="baseline", name="run", seed=7):
     data_3d, data_2d = tmp_path.parent / "data_3d_h36m.npz", tmp_path.parent / "data_2d_h36m_gt.npz"
-    params = {"seed": seed, "train": settings, "evaluate": {"tta": True}}
+    params = {"seed": seed, "data": data_params(), "evaluate": {"tta": True}}
     out = tmp_path / name
-    train_stage.main(params, experiment="exp", model=model, data_3d=data_3d, data_2d=data_2d,
-                     checkpoint=out / "model.pt", log=out / "log.parquet")
-    return load_checkpoint(out / "model.pt"), pd.read_parquet(out / "log.parquet")
+    train_stage.main(params, settings, experiment="exp", model=model, data_3d=data_3d, data_2d=data_2d,
+                     checkpoint=out / "model.pt", history=out / "history.parquet")
+    return load_checkpoint(out / "model.pt"), pd.read_parquet(out / "history.parquet")
 
 
 @pytest.fixture
@@ -45,18 +46,18 @@ def workdir(tmp_path, tiny_dataset):
 
 def test_training_learns_and_both_forms_agree_on_trained_weights(workdir, tiny_train_settings):
     settings = dict(tiny_train_settings, baseline_epochs=6, channels=64)
-    ckpt, log = run_train(workdir, settings)
-    assert list(log["epoch"]) == [1, 2, 3, 4, 5, 6]
-    assert log["test_mpjpe"].iloc[-1] < 0.85 * log["test_mpjpe"].iloc[0]
-    assert log["train_loss"].iloc[-1] < 0.3 * log["train_loss"].iloc[0]
+    ckpt, history = run_train(workdir, settings)
+    assert list(history["epoch"]) == [1, 2, 3, 4, 5, 6]
+    assert history["test_mpjpe"].iloc[-1] < 0.85 * history["test_mpjpe"].iloc[0]
+    assert history["train_loss"].iloc[-1] < 0.3 * history["train_loss"].iloc[0]
     # lr decays x0.95 per epoch, recorded per row
-    np.testing.assert_allclose(log["lr"], 1e-3 * 0.95 ** np.arange(6))
-    assert set(log["experiment"]) == {"exp"} and set(log["epochs"]) == {6}
-    assert {"test_mpjpe_Walking", "test_mpjpe_Sitting", "test_mpjpe_SittingDown"} <= set(log.columns)
+    np.testing.assert_allclose(history["lr"], 1e-3 * 0.95 ** np.arange(6))
+    assert set(history["experiment"]) == {"exp"} and set(history["epochs"]) == {6}
+    assert {"test_mpjpe_Walking", "test_mpjpe_Sitting", "test_mpjpe_SittingDown"} <= set(history.columns)
     dilated, strided = TemporalModel(ckpt.config).eval(), TemporalModelOptimized1f(ckpt.config).eval()
     dilated.load_state_dict(ckpt.model_pos)
     strided.load_state_dict(ckpt.model_pos)
-    rf = dilated.receptive_field()
+    rf = dilated.config.receptive_field
     x = torch.randn(2, rf + 5, 17, 2)
     with torch.no_grad():
         windows = torch.cat([strided(x[:, i : i + rf]) for i in range(6)], dim=1)
@@ -64,31 +65,31 @@ def test_training_learns_and_both_forms_agree_on_trained_weights(workdir, tiny_t
 
 
 def test_same_seed_same_weights_and_log_other_seed_differs(workdir, tiny_train_settings):
-    a, log_a = run_train(workdir, tiny_train_settings, name="a")
-    b, log_b = run_train(workdir, tiny_train_settings, name="b")
+    a, history_a = run_train(workdir, tiny_train_settings, name="a")
+    b, history_b = run_train(workdir, tiny_train_settings, name="b")
     c, _ = run_train(workdir, tiny_train_settings, name="c", seed=8)
     for key, tensor in a.model_pos.items():
         assert torch.equal(tensor, b.model_pos[key]), key
-    pd.testing.assert_frame_equal(log_a.drop(columns=TIMING), log_b.drop(columns=TIMING))
+    pd.testing.assert_frame_equal(history_a.drop(columns=TIMING), history_b.drop(columns=TIMING))
     assert not torch.equal(a.model_pos["shrink.weight"], c.model_pos["shrink.weight"])
 
 
 def test_action_model_trains_on_its_action_only(workdir, tiny_train_settings):
-    _, log = run_train(workdir, tiny_train_settings, model="Sitting")
-    assert [c for c in log.columns if c.startswith("test_mpjpe_")] == ["test_mpjpe_Sitting"]  # not SittingDown
+    _, history = run_train(workdir, tiny_train_settings, model="Sitting")
+    assert [c for c in history.columns if c.startswith("test_mpjpe_")] == ["test_mpjpe_Sitting"]  # not SittingDown
     # 2 subjects x 2 takes x 4 cameras of Sitting, take lengths 127 and 134 frames
-    assert log["train_frames"].iloc[0] == 2 * 4 * (127 + 134)
+    assert history["train_frames"].iloc[0] == 2 * 4 * (127 + 134)
 
 
-def test_killed_job_resumes_to_the_same_weights_and_log(workdir, tiny_train_settings):
+def test_killed_job_resumes_to_the_same_weights_and_history(workdir, tiny_train_settings):
     settings = dict(tiny_train_settings, baseline_epochs=8, channels=48)
-    reference, reference_log = run_train(workdir, settings, name="reference")
+    reference, reference_history = run_train(workdir, settings, name="reference")
     out = workdir / "killed"
-    params = json.dumps({"seed": 7, "train": settings, "evaluate": {"tta": True}})
-    command = [sys.executable, "-m", "stages.train", "--params", params, "--experiment", "exp", "--model",
-               "baseline", "--data-3d", str(workdir.parent / "data_3d_h36m.npz"),
+    params = json.dumps({"seed": 7, "data": data_params(), "evaluate": {"tta": True}})
+    command = [sys.executable, "-m", "stages.train", "--params", params, "--settings", json.dumps(settings),
+               "--experiment", "exp", "--model", "baseline", "--data-3d", str(workdir.parent / "data_3d_h36m.npz"),
                "--data-2d", str(workdir.parent / "data_2d_h36m_gt.npz"),
-               "--checkpoint", str(out / "model.pt"), "--log", str(out / "log.parquet")]
+               "--checkpoint", str(out / "model.pt"), "--history", str(out / "history.parquet")]
     resume = out / "model.resume.pt"
     stderr = workdir / "killed.stderr"
     with open(stderr, "w") as err, subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err) as process:
@@ -105,19 +106,19 @@ def test_killed_job_resumes_to_the_same_weights_and_log(workdir, tiny_train_sett
     assert finished.returncode == 0, finished.stderr
     assert f"resumed from {resume} after epoch {done_before_kill}" in finished.stderr
     assert not resume.exists()
-    resumed, resumed_log = load_checkpoint(out / "model.pt"), pd.read_parquet(out / "log.parquet")
+    resumed, resumed_history = load_checkpoint(out / "model.pt"), pd.read_parquet(out / "history.parquet")
     for key, tensor in reference.model_pos.items():
         assert torch.equal(tensor, resumed.model_pos[key]), key
-    pd.testing.assert_frame_equal(reference_log.drop(columns=TIMING), resumed_log.drop(columns=TIMING))
+    pd.testing.assert_frame_equal(reference_history.drop(columns=TIMING), resumed_history.drop(columns=TIMING))
 
 
 def test_resume_checkpoint_of_other_parameters_is_ignored(workdir, tiny_train_settings, capsys):
     run_train(workdir, dict(tiny_train_settings, baseline_epochs=1), name="x")
     out = workdir / "x"
     (out / "model.pt").rename(out / "model.resume.pt")  # a leftover from a run with other settings
-    _, log = run_train(workdir, dict(tiny_train_settings, baseline_epochs=2), name="x")
+    _, history = run_train(workdir, dict(tiny_train_settings, baseline_epochs=2), name="x")
     assert "ignoring" in capsys.readouterr().err
-    assert list(log["epoch"]) == [1, 2]
+    assert list(history["epoch"]) == [1, 2]
 
 
 def test_budget_rules_set_epochs_and_data(workdir, tiny_train_settings):
@@ -158,31 +159,32 @@ def test_bad_input_fails_clearly_and_writes_nothing(workdir, tiny_train_settings
 
 def test_empty_selection_and_mismatched_2d_fail_clearly(tmp_path, tiny_train_settings):
     data_3d, data_2d = write_tiny_dataset(tmp_path, subjects=("S1", "S5", "S9"), actions=("Walking",), frames=60)
-    params = {"seed": 1, "train": tiny_train_settings, "evaluate": {"tta": True}}
+    params = {"seed": 1, "data": data_params(), "evaluate": {"tta": True}}
     kwargs = dict(experiment="e", data_3d=data_3d, data_2d=data_2d, checkpoint=tmp_path / "o/m.pt",
-                  log=tmp_path / "o/l.parquet")
-    with pytest.raises(ValueError, match="no sequences of model 'Eating'"):
-        train_stage.main(params, model="Eating", **kwargs)
+                  history=tmp_path / "o/l.parquet")
+    with pytest.raises(ValueError, match=r"no sequences of action\(s\) Eating"):
+        train_stage.main(params, tiny_train_settings, model="Eating", **kwargs)
     other_3d, _ = write_tiny_dataset(tmp_path / "longer", actions=("Walking",), frames=90)
     with pytest.raises(ValueError, match=r"subject S1, action 'Walking 1', camera 0 \(54138969\): 2D has 69 frames"):
-        train_stage.main(params, model="baseline", **{**kwargs, "data_3d": other_3d})
+        train_stage.main(params, tiny_train_settings, model="baseline", **{**kwargs, "data_3d": other_3d})
     assert not (tmp_path / "o").exists()
 
 
 def test_cli_reports_errors_without_traceback(workdir, tiny_train_settings):
-    params = json.dumps({"seed": 1, "train": dict(tiny_train_settings, lr=-1), "evaluate": {"tta": True}})
+    params = json.dumps({"seed": 1, "data": data_params(), "evaluate": {"tta": True}})
     result = subprocess.run([sys.executable, "-m", "stages.train", "--params", params, "--experiment", "e",
+                             "--settings", json.dumps(dict(tiny_train_settings, lr=-1)),
                              "--model", "baseline", "--data-3d", "x.npz", "--data-2d", "y.npz",
-                             "--checkpoint", "m.pt", "--log", "l.parquet"], capture_output=True, text=True,
+                             "--checkpoint", "m.pt", "--history", "l.parquet"], capture_output=True, text=True,
                             cwd=os.getcwd())
     assert result.returncode == 1
-    assert "train.lr" in result.stderr and "Traceback" not in result.stderr
+    assert "  - lr: -1 is less than" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_recomputed_batch_norm_statistics_are_training_set_averages(tiny_dataset, tiny_train_settings):
     d3, (d2, meta) = load_3d(tiny_dataset[0]), load_2d(tiny_dataset[1])
-    _, symmetry = layout_symmetry(meta)
-    train = build_sequences(d3, d2, meta, ["S1"], "Walking")
+    _, symmetry = layout_symmetry(meta, H36M)
+    train = build_sequences(d3, d2, meta, ["S1"], ["Walking"], H36M)
     bank = WindowBank(train, 9, 0, symmetry, flip=True)
     assert len(bank) % 8 == 0
     trainer = Trainer(ModelConfig(filter_widths=(3, 3), channels=16), bank, [], symmetry, Schedule(epochs=1),
@@ -203,10 +205,10 @@ def test_recomputed_batch_norm_statistics_are_training_set_averages(tiny_dataset
         assert torch.equal(value, state[key]), key  # deterministic, and the weights are untouched
 
 
-def test_recomputed_statistics_end_in_the_checkpoint_and_the_log(workdir, tiny_train_settings):
+def test_recomputed_statistics_end_in_the_checkpoint_and_the_history(workdir, tiny_train_settings):
     settings = dict(tiny_train_settings, bn_statistics="recomputed", unit_epochs=2)
-    ckpt, log = run_train(workdir, settings, model="Sitting", name="recomputed")
-    assert set(log["bn_statistics"]) == {"recomputed"}
+    ckpt, history = run_train(workdir, settings, model="Sitting", name="recomputed")
+    assert set(history["bn_statistics"]) == {"recomputed"}
     running, _ = run_train(workdir, dict(settings, bn_statistics="running"), model="Sitting", name="running")
     # same weights (recomputation changes only statistics), other statistics and test errors
     assert torch.equal(ckpt.model_pos["shrink.weight"], running.model_pos["shrink.weight"])

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from poselift.formats import load_2d, load_3d
-from poselift.skeleton import LAYOUTS
-from poselift.validation import ValidationError, check_2d, check_3d, check_pair, require, trim_2d_to_3d
+from poselift.datasets.h36m import H36M
+from poselift.datasets.validation import ValidationError, check_2d, check_3d, check_pair, require, trim_2d_to_3d
+from poselift.geometry.layouts import LAYOUTS
+from poselift.io.formats import load_2d, load_3d
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +34,13 @@ def problems_of(tmp_path, pair, damage) -> tuple[list[str], str]:
     positions_2d, metadata = copy.deepcopy(positions_2d), copy.deepcopy(metadata)
     damage(positions_2d, metadata)
     positions_2d, metadata, file_2d = written(tmp_path, positions_2d, metadata)
-    return [str(p) for p in check_pair(positions_3d, positions_2d, metadata, "data_3d_h36m.npz", file_2d)], file_2d
+    problems = check_pair(positions_3d, positions_2d, metadata, "data_3d_h36m.npz", file_2d, H36M)
+    return [str(p) for p in problems], file_2d
 
 
 def test_good_pair_has_no_problems(pair):
     positions_3d, positions_2d, metadata = pair
-    assert check_pair(positions_3d, positions_2d, metadata, "a", "b") == []
+    assert check_pair(positions_3d, positions_2d, metadata, "a", "b", H36M) == []
 
 
 def test_missing_subject(tmp_path, pair):
@@ -92,7 +94,8 @@ def test_unknown_subject(tmp_path, pair):
 
     problems, file = problems_of(tmp_path, pair, damage)
     assert len(problems) == 1
-    assert problems[0].startswith(f"{file}, subject S10: unknown subject (no camera calibration); known: S1, S11, S2")
+    assert problems[0].startswith(
+        f"{file}, subject S10: unknown subject (no Human3.6M camera calibration); known: S1, S11, S2")
 
 
 def test_unlabeled_subjects_are_allowed(tmp_path, pair):
@@ -123,7 +126,7 @@ def test_3d_problems_name_file_subject_and_action(pair):
     positions_3d["S5"]["Walking 1"] = positions_3d["S5"]["Walking 1"][:, :17]
     positions_3d["S9"]["Sitting 1"][4, 0, 2] = np.inf
     positions_3d["S12"] = {}
-    problems = [str(p) for p in check_3d(positions_3d, "d3.npz")]
+    problems = [str(p) for p in check_3d(positions_3d, "d3.npz", H36M)]
     frames = len(positions_3d["S5"]["Walking 1"])
     assert problems[0] == f"d3.npz, subject S5, action 'Walking 1': 3D poses has shape ({frames}, 17, 3), " \
                           f"expected (N, 32, 3)"
@@ -143,13 +146,14 @@ def test_every_problem_is_reported_at_once(tmp_path, pair):
     assert len(problems) == 3
     positions_3d, positions_2d, metadata = pair
     with pytest.raises(ValidationError, match=r"^1 problem\(s\):\n  - b, subject S1: subject missing"):
-        require(check_pair(positions_3d, {k: v for k, v in positions_2d.items() if k != "S1"}, metadata, "a", "b"))
+        require(check_pair(positions_3d, {k: v for k, v in positions_2d.items() if k != "S1"}, metadata, "a", "b",
+                           H36M))
 
 
 def test_check_2d_alone_accepts_other_layouts():
     keypoints = {"S2": {"Walking": [np.zeros((5, 16, 2), dtype=np.float32)] * 4}}
-    assert check_2d(keypoints, LAYOUTS["mpii"].metadata(), "f") == []
-    assert "expected (N, 17, 2)" in str(check_2d(keypoints, LAYOUTS["coco"].metadata(), "f")[0])
+    assert check_2d(keypoints, LAYOUTS["mpii"].metadata(), "f", H36M) == []
+    assert "expected (N, 17, 2)" in str(check_2d(keypoints, LAYOUTS["coco"].metadata(), "f", H36M)[0])
 
 
 def test_trim_cuts_to_the_3d_and_keeps_unlabeled_subjects(pair):

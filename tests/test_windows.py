@@ -4,17 +4,19 @@ import numpy as np
 import pytest
 import torch
 
-from poselift.sequences import Sequence, Symmetry
-from poselift.skeleton import LAYOUTS
-from poselift.windows import WindowBank, flip_poses
+from poselift.datasets.h36m import H36M
+from poselift.geometry.layouts import LAYOUTS
+from poselift.lifting.sequences import Sequence, Symmetry
+from poselift.lifting.windows import WindowBank, flip_poses
 
-SYMMETRY = Symmetry.of_layout(LAYOUTS["h36m"])
+SYMMETRY = Symmetry.of(LAYOUTS["h36m"], H36M)
 
 
 def sequences():
     rng = np.random.default_rng(0)
-    return [Sequence("S1", f"Walking {i}", i, rng.normal(size=(n, 17, 2)).astype(np.float32),
-                     rng.normal(size=(n, 17, 3)).astype(np.float32)) for i, n in enumerate((5, 11, 8))]
+    return [Sequence("S1", f"Walking {i}", "Walking", i, H36M.camera_ids[i],
+                     rng.normal(size=(n, 17, 2)).astype(np.float32), rng.normal(size=(n, 17, 3)).astype(np.float32))
+            for i, n in enumerate((5, 11, 8))]
 
 
 def reference_window(seq, t, rf, causal_shift):

@@ -19,6 +19,7 @@ from workflow_utils import (
     TINY_JOBS,
     copy_repo,
     environment,
+    grid_params,
     merged,
     planned_jobs,
     snakemake,
@@ -26,8 +27,8 @@ from workflow_utils import (
     write_params,
 )
 
-from poselift.actions import ACTIONS
-from poselift.params import ParamsError, validate
+from poselift.datasets.h36m.names import ACTIONS
+from poselift.study.params import ParamsError, validate
 
 SCHEMA = yaml.safe_load((REPO / "schemas" / "params.schema.yaml").read_text())
 MODELS = ["baseline", *ACTIONS]
@@ -64,7 +65,7 @@ def test_profiles_plan_the_whole_study(default_copy, profile):
 
 def test_paper_grid_validates_and_plans_80_training_jobs(tmp_path, default_copy):
     paper = yaml.safe_load((REPO / "params" / "paper.yaml").read_text())
-    params = merged(default_params(), paper)
+    params = grid_params(default_params(), paper)
     validate(params, SCHEMA)
     assert sorted(params["experiments"]) == ["f1_ue15", "f1_ue15_recomputed_bn", "f243_ue1200", "f243_ue15",
                                              "f27_ue15"]
@@ -159,8 +160,8 @@ def test_tiny_study_writes_every_output(tiny_study):
     assert (results / "figures" / "synthetic_motions.png").is_file()
     for model in MODELS:
         assert (results / "models" / "tiny" / f"{model}.pt").is_file()
-        assert (results / "logs" / "tiny" / f"{model}.parquet").is_file()
-        assert (results / "logs" / "snakemake" / "train" / "tiny" / f"{model}.log").is_file()
+        assert (results / "history" / "tiny" / f"{model}.parquet").is_file()
+        assert (results / "logs" / "train" / "tiny" / f"{model}.log").is_file()
         assert (results / "benchmarks" / "train" / "tiny" / f"{model}.tsv").is_file()
         summary = json.loads((results / "metrics" / "tiny" / f"{model}.json").read_text())
         assert summary["experiment"] == "tiny"
@@ -198,6 +199,52 @@ def test_evaluation_parameter_reruns_from_training(tiny_study, edited_params):
 
 
 @pytest.mark.slow
+def test_an_added_experiment_runs_its_jobs_and_the_report(tiny_study, edited_params):
+    edited_params({"experiments": {"added": {"architecture": [3], "channels": 8}}})  # merged: tiny stays
+    assert planned_jobs(tiny_study) == {"train": 16, "evaluate": 16, "report": 1, "all": 1}
+
+
+@pytest.mark.slow
+def test_a_renamed_experiment_runs_its_jobs_and_a_removed_one_only_the_report(tiny_study):
+    original = (tiny_study / "params.yaml").read_text()
+    try:
+        renamed = tiny_params()
+        renamed["experiments"] = {"renamed": renamed["experiments"]["tiny"]}
+        write_params(tiny_study, renamed)
+        assert planned_jobs(tiny_study) == {"train": 16, "evaluate": 16, "report": 1, "all": 1}
+        two = tiny_params()
+        two["experiments"]["other"] = {"architecture": [3], "channels": 8}
+        write_params(tiny_study, two)
+        snakemake(tiny_study, "--cores", "2", timeout=900)
+        write_params(tiny_study, tiny_params())  # "other" removed again
+        assert planned_jobs(tiny_study) == {"report": 1, "all": 1}
+    finally:
+        (tiny_study / "params.yaml").write_text(original)
+        snakemake(tiny_study, "--cores", "1", "report", timeout=300)  # the report of the tiny study alone again
+
+
+@pytest.mark.slow
+def test_a_grid_file_runs_only_its_own_experiments(tiny_study, tmp_path):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(yaml.safe_dump({"experiments": {"solo": {"architecture": [3], "channels": 8}}}))
+    assert planned_jobs(tiny_study, "--configfile", str(grid)) == {"train": 16, "evaluate": 16, "report": 1,
+                                                                   "all": 1}
+    output = snakemake(tiny_study, "-n", "--configfile", str(grid), timeout=120)
+    assert "experiment=solo" in output and "experiment=tiny" not in output
+
+
+@pytest.mark.slow
+def test_a_changed_data_path_fails_or_reruns_from_the_data_never_the_report_alone(tiny_study, edited_params):
+    edited_params({"data": {"source": "cdf", "path": "/nonexistent/h36m"}})
+    result = subprocess.run(["snakemake", "-n"], cwd=tiny_study, capture_output=True, text=True,
+                            env=environment(tiny_study), timeout=120)
+    assert result.returncode != 0
+    assert "data.path (data.source cdf) is '/nonexistent/h36m', which does not exist" in result.stdout + result.stderr
+    edited_params({"keypoints": {"import_path": "/elsewhere/data_2d_h36m_noisy.npz"}})
+    assert planned_jobs(tiny_study) == {"keypoints": 1, "train": 16, "evaluate": 16, "report": 1, "all": 1}
+
+
+@pytest.mark.slow
 def test_report_parameter_reruns_the_report_only(tiny_study, edited_params):
     edited_params({"report": {"k": 1.5}})
     assert planned_jobs(tiny_study) == {"report": 1, "all": 1}
@@ -211,8 +258,8 @@ def test_keypoints_parameter_reruns_from_keypoints(tiny_study, edited_params):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("module", "expected"), [
-    ("src/poselift/tables.py", {"report": 1, "all": 1}),
-    ("src/poselift/model.py", {"train": 16, "evaluate": 16, "report": 1, "all": 1}),
+    ("src/poselift/study/tables.py", {"report": 1, "all": 1}),
+    ("src/poselift/lifting/model.py", {"train": 16, "evaluate": 16, "report": 1, "all": 1}),
     ("stages/keypoints.py", {"keypoints": 1, "train": 16, "evaluate": 16, "report": 1, "all": 1}),
 ])
 def test_library_change_reruns_the_jobs_that_import_it(tiny_study, module, expected):

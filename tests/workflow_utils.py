@@ -49,6 +49,17 @@ def merged(base: dict, overrides: dict) -> dict:
     return out
 
 
+def grid_params(base: dict, *grids: dict) -> dict:
+    """What the Snakefile makes of params.yaml and --configfile files: sections merged key by key, except
+    `experiments`, which the files that define it replace."""
+    params = base
+    for grid in grids:
+        params = merged(params, {k: v for k, v in grid.items() if k != "experiments"})
+    if any("experiments" in grid for grid in grids):
+        params["experiments"] = {k: v for grid in grids for k, v in grid.get("experiments", {}).items()}
+    return params
+
+
 def tiny_params() -> dict:
     params = merged(yaml.safe_load((REPO / "params.yaml").read_text()), TINY)
     params["experiments"] = copy.deepcopy(TINY["experiments"])

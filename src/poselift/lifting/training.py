@@ -1,0 +1,233 @@
+"""VideoPose3D's supervised training loop, resumable at every epoch and deterministic on CPU.
+
+Per epoch: a seeded shuffle of all samples (flipped copies included), batches through the strided
+model, MPJPE loss against the root-zeroed target, Adam with Amsgrad. After the epoch the learning
+rate decays (x lr_decay per epoch, or per baseline-epoch's worth of frames seen), the batch-norm
+momentum decays exponentially from its start to its end value over the job (VideoPose3D:
+m_e = m_0 (m_end / m_0)^((e - 1) / E) in epoch e), and the test set is scored with the dilated model
+sharing the trained weights.
+
+Everything a resumed job needs is in `Trainer.state()`: weights, optimizer, epoch, the per-epoch
+history and the random-number states (the shuffle generator and the dropout generator), so stopping
+after any epoch and resuming gives the same weights and history. The trainer leaves torch's global
+generator as it found it: weights are initialised inside `torch.random.fork_rng`, and dropout and
+shuffling draw from generators of their own, all seeded from the job's seed.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from poselift.lifting.aggregation import per_action
+from poselift.lifting.evaluation import evaluate
+from poselift.lifting.metrics import MM, mpjpe
+from poselift.lifting.model import ModelConfig, TemporalModel, TemporalModelOptimized1f
+from poselift.lifting.sequences import Sequence, Symmetry
+from poselift.lifting.windows import WindowBank
+
+
+def resolve_device(name: str) -> torch.device:
+    """'auto' -> CUDA when present, else CPU; 'cuda' without a GPU is an error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' requested, but torch sees no CUDA device")
+    return torch.device(name)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Epochs, learning rate and batch-norm momentum of one job."""
+
+    epochs: int
+    lr: float = 1e-3
+    lr_decay: float = 0.95
+    lr_decay_by: str = "epoch"  # "epoch" | "frames"
+    reference_samples: int = 0  # samples of one baseline epoch, for lr_decay_by = "frames"
+    bn_momentum_start: float = 0.1
+    bn_momentum_end: float = 0.001
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
+        if self.lr_decay_by not in ("epoch", "frames"):
+            raise ValueError(f"lr_decay_by must be 'epoch' or 'frames', got {self.lr_decay_by!r}")
+        if self.lr_decay_by == "frames" and self.reference_samples <= 0:
+            raise ValueError("lr_decay_by 'frames' needs the samples of one baseline epoch")
+
+    def learning_rate(self, epoch: int, samples_seen: int) -> float:
+        """Learning rate of epoch `epoch` (1-based), `samples_seen` before it."""
+        steps = epoch - 1 if self.lr_decay_by == "epoch" else samples_seen / self.reference_samples
+        return self.lr * self.lr_decay**steps
+
+    def bn_momentum(self, epoch: int) -> float:
+        ratio = self.bn_momentum_end / self.bn_momentum_start
+        return self.bn_momentum_start * ratio ** ((epoch - 1) / self.epochs)
+
+
+class Trainer:
+    """One training job: model, optimizer, data and the per-epoch history.
+
+    Args:
+        config: architecture.
+        bank: the training windows (on `device`).
+        test_sequences: the model's own test sequences, scored after every `eval_every` epochs
+            and after the last.
+        symmetry: flip lists, for test-time augmentation.
+        schedule: epochs, learning rate and batch-norm momentum.
+        batch_size: samples per step.
+        seed: seeds weight initialisation, shuffling and dropout.
+        tta: test-time flip augmentation in the per-epoch scores.
+        eval_every: score the test set every this many epochs.
+        recompute_bn: before scoring, re-estimate the batch-norm statistics over the training set
+            (`recompute_bn_statistics`) instead of using the running averages.
+        label: printed in progress lines (e.g. "f27_ue15/Eating").
+    """
+
+    def __init__(self, config: ModelConfig, bank: WindowBank, test_sequences: list[Sequence], symmetry: Symmetry,
+                 schedule: Schedule, batch_size: int, seed: int, tta: bool = True, eval_every: int = 1,
+                 device: torch.device | str = "cpu", recompute_bn: bool = False, label: str = ""):
+        self.config, self.bank, self.test_sequences = config, bank, test_sequences
+        self.symmetry, self.schedule, self.batch_size = symmetry, schedule, batch_size
+        self.tta, self.eval_every, self.device, self.label = tta, eval_every, torch.device(device), label
+        self.recompute_bn = recompute_bn
+        with torch.random.fork_rng(devices=[]):  # the global generator is restored on exit
+            torch.manual_seed(seed)
+            model = TemporalModelOptimized1f(config)
+            eval_model = TemporalModel(config)
+            after_init = torch.get_rng_state()
+        # Dropout draws continue the stream that initialised the weights (on CUDA: a generator of the device).
+        self.dropout = torch.Generator(device=self.device)
+        if self.device.type == "cpu":
+            self.dropout.set_state(after_init)
+        else:
+            self.dropout.manual_seed(seed)
+        model.dropout_generator = self.dropout
+        self.model = model.to(self.device)
+        self.eval_model = eval_model.to(self.device)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=schedule.lr, amsgrad=True, fused=True)
+        self.shuffle = torch.Generator().manual_seed(seed)
+        self.history: list[dict] = []
+        self.test_actions = sorted({s.base_action for s in test_sequences})
+
+    @property
+    def epoch(self) -> int:
+        return len(self.history)
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.schedule.epochs
+
+    def state(self) -> dict:
+        rng = {"dropout": self.dropout.get_state(), "shuffle": self.shuffle.get_state()}
+        return {"model_pos": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "history": [dict(h) for h in self.history], "rng_state": rng}
+
+    def restore(self, state: dict) -> None:
+        self.model.load_state_dict(state["model_pos"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.history = [dict(h) for h in state["history"]]
+        self.dropout.set_state(state["rng_state"]["dropout"])
+        self.shuffle.set_state(state["rng_state"]["shuffle"])
+
+    def next_lr(self) -> float:
+        """The learning rate of the next epoch (VideoPose3D stores this as a checkpoint's `lr`)."""
+        return self.schedule.learning_rate(self.epoch + 1, self.history[-1]["samples_seen"] if self.history else 0)
+
+    @torch.no_grad()
+    def recompute_bn_statistics(self) -> None:
+        """Re-estimate every batch norm's statistics as the plain average over one pass through the
+        training set (flips included, dropout off, a fixed shuffle), the weights unchanged.
+
+        VideoPose3D's momentum decays per epoch from 0.1 to 0.001 over the job. With few batches per
+        epoch (an action's share of a small data set) the running averages then stop following the
+        weights long before training ends, and the evaluation runs on stale statistics.
+        """
+        norms = [self.model.expand_bn, *self.model.layers_bn]
+        momenta, dropout = [bn.momentum for bn in norms], self.model.drop.p
+        for bn in norms:
+            bn.reset_running_stats()
+            bn.momentum = None  # cumulative average
+        self.model.train()
+        self.model.drop.p = 0.0
+        try:
+            for ids in self.bank.epoch_batches(self.batch_size, torch.Generator().manual_seed(0)):
+                self.model(self.bank.batch(ids)[0])
+        finally:
+            for bn, momentum in zip(norms, momenta, strict=True):
+                bn.momentum = momentum
+            self.model.drop.p = dropout
+
+    def score(self) -> dict[str, float]:
+        """Test errors of the current weights: the action-wise average and each own action, in mm."""
+        if self.recompute_bn:
+            self.recompute_bn_statistics()
+        self.eval_model.load_state_dict(self.model.state_dict())
+        rows = evaluate(self.eval_model, self.test_sequences, self.symmetry, self.tta, self.device)
+        by_action = per_action(rows, ("mpjpe", "mpjve"))
+        out = {"test_mpjpe": float(by_action["mpjpe"].mean()), "test_mpjve": float(by_action["mpjve"].mean())}
+        for action in self.test_actions:
+            out[f"test_mpjpe_{action}"] = float(by_action.loc[action, "mpjpe"])
+            out[f"test_mpjve_{action}"] = float(by_action.loc[action, "mpjve"])
+        return out
+
+    def train_epoch(self) -> dict:
+        """Train one epoch, score it if due, and return (and record) its row of the history."""
+        epoch = self.epoch + 1
+        samples_before = self.history[-1]["samples_seen"] if self.history else 0
+        lr = self.schedule.learning_rate(epoch, samples_before)
+        momentum = self.schedule.bn_momentum(epoch)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        self.model.set_bn_momentum(momentum)
+        self.model.train()
+        start = time.perf_counter()
+        batches = self.bank.epoch_batches(self.batch_size, self.shuffle)
+        loss_sum = torch.zeros((), device=self.device)
+        interactive = sys.stderr.isatty()
+        for ids in tqdm(batches, desc=f"{self.label} epoch {epoch}", unit="batch", leave=False,
+                        disable=not interactive):
+            x, y = self.bank.batch(ids)  # (B, RF, J_in, 2), (B, 1, 17, 3)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss = mpjpe(self.model(x), y)
+            loss.backward()
+            self.optimizer.step()
+            loss_sum += loss.detach() * len(ids)
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        train_wall = time.perf_counter() - start
+        samples = len(self.bank)
+        row = {
+            "epoch": epoch, "lr": lr, "bn_momentum": momentum, "samples": samples,
+            "samples_seen": samples_before + samples, "train_loss": float(loss_sum) / samples * MM,
+            "train_wall_s": train_wall,
+            "cum_train_wall_s": (self.history[-1]["cum_train_wall_s"] if self.history else 0.0) + train_wall,
+            "samples_per_s": samples / train_wall if train_wall > 0 else math.inf,
+        }
+        start = time.perf_counter()
+        if epoch % self.eval_every == 0 or epoch == self.schedule.epochs:
+            row.update(self.score())
+        else:
+            row.update({"test_mpjpe": math.nan, "test_mpjve": math.nan})
+            for action in self.test_actions:
+                row[f"test_mpjpe_{action}"] = row[f"test_mpjve_{action}"] = math.nan
+        row["eval_wall_s"] = time.perf_counter() - start
+        row["wall_s"] = row["train_wall_s"] + row["eval_wall_s"]
+        self.history.append(row)
+        return row
+
+    def progress_line(self, row: dict, elapsed: float) -> str:
+        remaining = self.schedule.epochs - row["epoch"]
+        eta = elapsed / row["epoch"] * remaining
+        test = (f"test MPJPE {row['test_mpjpe']:.1f} mm MPJVE {row['test_mpjve']:.2f} mm"
+                if not np.isnan(row["test_mpjpe"]) else "test -")
+        return (f"[{self.label}] epoch {row['epoch']}/{self.schedule.epochs} lr {row['lr']:.6f} "
+                f"loss {row['train_loss']:.1f} mm {test} | {row['train_wall_s']:.1f} s "
+                f"{row['samples_per_s']:,.0f} samples/s ETA {time.strftime('%H:%M:%S', time.gmtime(eta))}")

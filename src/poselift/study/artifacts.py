@@ -1,0 +1,119 @@
+"""Reading a run's artifacts for the report: evaluation summaries, per-sequence rows and training histories,
+each checked to be what it claims (its experiment and model, complete epochs, the actions it must cover)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from poselift.datasets.description import Dataset
+from poselift.lifting.aggregation import METRICS
+from poselift.study.models import BASELINE, model_actions
+from poselift.study.tables import ExperimentRuns
+
+HISTORY_COLUMNS = ("experiment", "model", "epoch", "epochs", "train_wall_s", "cum_train_wall_s", "test_mpjpe",
+                   "test_mpjve")
+ROW_COLUMNS = ("experiment", "model", "subject", "action", "base_action", "sub_action", "camera", "frames",
+               *METRICS)
+KINDS = {"summary": "evaluate", "rows": "evaluate", "history": "train"}  # artifact -> the stage writing it
+
+JobFiles = Mapping[str, Path]  # artifact kind (KINDS) -> path
+
+
+def check_inputs(files: Mapping[str, Mapping[str, JobFiles]]) -> list[Path]:
+    """All input files (experiment -> model -> kind -> path) in reading order; FileNotFoundError naming every
+    missing one and the stage that writes it."""
+    paths, missing = [], []
+    for experiment, models in files.items():
+        for model, kinds in models.items():
+            for kind, path in kinds.items():
+                paths.append(path)
+                if not path.is_file():
+                    missing.append(f"  {path} ({KINDS[kind]} output of experiment {experiment}, model {model})")
+    if missing:
+        raise FileNotFoundError(f"report: {len(missing)} input file(s) missing:\n" + "\n".join(missing))
+    return paths
+
+
+def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        raise ValueError(f"{path}: missing column(s) {', '.join(absent)}")
+
+
+def load_summary(path: Path, experiment: str, model: str, dataset: Dataset) -> dict[str, Any]:
+    try:
+        summary = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path}: not valid JSON ({err})") from err
+    for key in ("experiment", "model", "per_action", "average"):
+        if key not in summary:
+            raise ValueError(f"{path}: no key {key!r}")
+    if (summary["experiment"], summary["model"]) != (experiment, model):
+        raise ValueError(f"{path}: holds experiment {summary['experiment']!r}, model {summary['model']!r}; "
+                         f"expected {experiment!r}, {model!r}")
+    for action in model_actions(model, dataset):
+        values = summary["per_action"].get(action)
+        if values is None:
+            raise ValueError(f"{path}: per_action lacks action {action}")
+        absent = [m for m in (*METRICS, "frames") if m not in values]
+        if absent:
+            raise ValueError(f"{path}: per_action[{action}] lacks {', '.join(absent)}")
+    return summary
+
+
+def load_rows(path: Path, experiment: str, model: str, dataset: Dataset) -> pd.DataFrame:
+    rows = pd.read_parquet(path)
+    _require_columns(rows, ROW_COLUMNS, path)
+    actions = set(rows["base_action"])
+    if actions != set(model_actions(model, dataset)):
+        raise ValueError(f"{path}: rows cover actions {sorted(actions)}; model {model} is scored on "
+                         f"{', '.join(model_actions(model, dataset))}")
+    return rows
+
+
+def load_history(path: Path, experiment: str, model: str, table4_action: str) -> pd.DataFrame:
+    history = pd.read_parquet(path)
+    columns = HISTORY_COLUMNS + ((f"test_mpjpe_{table4_action}",) if model == BASELINE else ())
+    _require_columns(history, columns, path)
+    if history.empty:
+        raise ValueError(f"{path}: no epochs in the training history")
+    history = history.sort_values("epoch", kind="stable").reset_index(drop=True)
+    epochs = int(history["epochs"].iloc[0])
+    if (history["epochs"] != epochs).any() or history["epoch"].tolist() != list(range(1, epochs + 1)):
+        raise ValueError(f"{path}: expected epochs 1..{epochs} once each (an unfinished job?), "
+                         f"found {history['epoch'].min()}..{history['epoch'].max()} in {len(history)} rows")
+    if pd.isna(history["test_mpjpe"].iloc[-1]) or pd.isna(history["test_mpjve"].iloc[-1]):
+        raise ValueError(f"{path}: the last epoch ({epochs}) has no test evaluation")
+    names = set(history["experiment"]), set(history["model"])
+    if names != ({experiment}, {model}):
+        raise ValueError(f"{path}: holds experiment(s) {sorted(names[0])}, model(s) {sorted(names[1])}; "
+                         f"expected {experiment!r}, {model!r}")
+    return history
+
+
+def load_experiment(experiment: str, settings: Mapping[str, Any], files: Mapping[str, JobFiles],
+                    dataset: Dataset, table4_action: str) -> ExperimentRuns:
+    """Every artifact of one experiment; `files`: model -> kind -> path."""
+    summaries, rows, histories = {}, {}, {}
+    for model, paths in files.items():
+        summaries[model] = load_summary(paths["summary"], experiment, model, dataset)
+        rows[model] = load_rows(paths["rows"], experiment, model, dataset)
+        histories[model] = load_history(paths["history"], experiment, model, table4_action)
+    return ExperimentRuns(name=experiment, dataset=dataset, settings=settings, summaries=summaries, rows=rows,
+                          histories=histories)
+
+
+def load_record(path: Path, stage: str | None = None) -> dict[str, Any]:
+    """A JSON record a stage wrote (prepare's provenance, keypoints' report)."""
+    try:
+        record = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path}: not valid JSON ({err})") from err
+    if stage is not None and record.get("stage") != stage:
+        raise ValueError(f"{path}: not a record of the {stage} stage")
+    return record

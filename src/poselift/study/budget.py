@@ -1,0 +1,67 @@
+"""Training budgets of the action-based study (papers/001, section III).
+
+A unit epoch (UE) is one epoch over one action. The paper compares a baseline trained on all 15
+actions with 15 per-action models under three rules:
+
+- equal_epochs (formula 1, t0 = t_unit x 15): every action model trains `unit_epochs`; the paper
+  pairs UE = 15 with a 1-epoch baseline and UE = 1200 with an 80-epoch one.
+- equal_frames (formula 2): action A trains unit_epochs x (mean frames per action / frames of A)
+  epochs, so that every action model sees the same number of frames whatever its size.
+- fixed_data (formula 3): every model gets the same number of training frames N: the baseline
+  takes N / 15 from each action (N over the number of study actions), an action model takes N from
+  its own action. Each sequence gives a contiguous chunk of its frames with a deterministic start
+  (VideoPose3D's `--subset` idea).
+
+"Frames" count camera-frames, as VideoPose3D's "Training on N frames" does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from poselift.lifting.sequences import Sequence
+from poselift.seeding import job_seed
+from poselift.study.models import BASELINE
+
+
+def frames_per_action(sequences: list[Sequence]) -> dict[str, int]:
+    """Training camera-frames per base action."""
+    counts: dict[str, int] = {}
+    for seq in sequences:
+        key = seq.base_action
+        counts[key] = counts.get(key, 0) + seq.frames
+    return counts
+
+
+def job_epochs(settings: dict, model: str, action_frames: dict[str, int]) -> int:
+    """Epochs of one training job under the experiment's budget rule."""
+    if model == BASELINE:
+        return int(settings["baseline_epochs"])
+    unit_epochs = int(settings["unit_epochs"])
+    if settings["budget"] != "equal_frames":
+        return unit_epochs
+    if action_frames.get(model, 0) == 0:
+        raise ValueError(f"action {model!r} has no training frames")
+    mean_frames = sum(action_frames.values()) / len(action_frames)
+    return max(1, round(unit_epochs * mean_frames / action_frames[model]))
+
+
+def fixed_data_ranges(sequences: list[Sequence], model: str, budget_frames: int, seed: int,
+                      actions: int) -> list[tuple[int, int]]:
+    """Per sequence, the (start, stop) frames a model trains on under a fixed data budget.
+
+    Each action's share (the whole budget for an action model, budget / `actions` per action for the
+    baseline) is spread over the action's sequences in proportion to their length; a sequence
+    gives one contiguous chunk whose start is drawn from a seed derived from its name. An action
+    with fewer frames than its share is used whole.
+    """
+    share = budget_frames if model != BASELINE else budget_frames / actions
+    totals = frames_per_action(sequences)
+    ranges = []
+    for seq in sequences:
+        fraction = min(1.0, share / totals[seq.base_action])
+        length = max(1, round(seq.frames * fraction))
+        rng = np.random.default_rng(job_seed(seed, "fixed_data", seq.subject, seq.action, str(seq.camera)))
+        start = int(rng.integers(0, seq.frames - length + 1))
+        ranges.append((start, start + length))
+    return ranges

@@ -1,0 +1,95 @@
+"""Parameters: validation against the study's JSON schema and against the data set, and the settings of
+an experiment.
+
+The schema file itself lives with the pipeline (`schemas/params.schema.yaml`); functions here take
+it as a dict. The schema checks types and names; `check_params` checks what only the data set's
+description can tell (its subjects and actions) and how sections relate to each other.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import jsonschema
+
+from poselift.datasets import get_dataset
+from poselift.datasets.synthetic import embedded
+
+
+class ParamsError(ValueError):
+    """Parameters that do not satisfy the schema."""
+
+
+def validate(params: dict, schema: dict, partial: bool = False) -> None:
+    """Check `params` against `schema`; with `partial`, only the top-level sections present.
+
+    Stages receive only the sections they read (so that a change elsewhere does not rerun them);
+    each section present is still checked in full, and unknown sections are errors.
+    """
+    if partial:
+        unknown = set(params) - set(schema.get("properties", {}))
+        if unknown:
+            raise ParamsError(f"unknown parameter section(s): {', '.join(sorted(unknown))}")
+        schema = {**schema, "required": [k for k in schema.get("required", []) if k in params]}
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(params), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"  - {'.'.join(str(p) for p in e.absolute_path) or '(top level)'}: {e.message}" for e in errors]
+        raise ParamsError("invalid parameters:\n" + "\n".join(lines))
+
+
+def validate_settings(settings: dict, schema: dict) -> None:
+    """Check one experiment's complete training settings (`train` merged with the experiment's overrides)."""
+    defs = schema["$defs"]
+    required = schema["properties"]["train"]["allOf"][1]["required"]
+    validate(settings, {"$defs": defs, "allOf": [{"$ref": "#/$defs/train_settings"}, {"required": required}]})
+
+
+def experiment_settings(params: dict, experiment: str) -> dict:
+    """The training settings of one experiment: `train` defaults overridden by the experiment's keys."""
+    experiments = params["experiments"]
+    if experiment not in experiments:
+        raise ParamsError(f"unknown experiment {experiment!r}; defined: {', '.join(experiments)}")
+    settings = copy.deepcopy(params["train"])
+    settings.update(copy.deepcopy(experiments[experiment] or {}))
+    return settings
+
+
+def check_params(params: dict) -> None:
+    """What the schema cannot check, for the sections present: subjects and actions of the data set
+    (`data.dataset`), the split of every experiment, budgets that need a setting. ParamsError listing
+    every problem."""
+    problems: list[str] = []
+    dataset = get_dataset(params["data"]["dataset"]) if "data" in params else None
+    if dataset is not None:
+        unknown = [s for s in params["data"]["subjects"] if s not in dataset.subjects]
+        if unknown:
+            problems.append(f"data.subjects: {', '.join(unknown)} not {dataset.title} subjects with 3D poses "
+                            f"({', '.join(dataset.subjects)})")
+        if "synthetic" in params:
+            rig = embedded(dataset.key).SUBJECTS
+            unknown = [s for s in params["synthetic"]["subjects"] if s not in rig]
+            if unknown:
+                problems.append(f"synthetic.subjects: {', '.join(unknown)} have no camera rig in the embedded "
+                                f"{dataset.title} data set ({', '.join(rig)})")
+        if "report" in params and params["report"]["table4_action"] not in dataset.study_actions:
+            problems.append(f"report.table4_action: {params['report']['table4_action']!r} is not one of the "
+                            f"{dataset.title} study actions ({', '.join(dataset.study_actions)})")
+    if "train" in params and "experiments" in params:
+        for name in params["experiments"]:
+            settings = experiment_settings(params, name)
+            where = f"experiment {name}"
+            train, test = settings["subjects_train"], settings["subjects_test"]
+            overlap = sorted(set(train) & set(test))
+            if overlap:
+                problems.append(f"{where}: subject(s) {', '.join(overlap)} both in subjects_train and subjects_test "
+                                f"(the test set would contain training data)")
+            if dataset is not None:
+                unread = [s for s in (*train, *test) if s not in params["data"]["subjects"]]
+                if unread:
+                    problems.append(f"{where}: subject(s) {', '.join(unread)} of its split are not read "
+                                    f"(data.subjects: {', '.join(params['data']['subjects'])})")
+            if settings["budget"] == "fixed_data" and not settings["data_budget_frames"]:
+                problems.append(f"{where}: budget 'fixed_data' needs data_budget_frames")
+    if problems:
+        raise ParamsError("invalid parameters:\n" + "\n".join(f"  - {p}" for p in problems))
