@@ -25,22 +25,24 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from poselift.datasets.h36m import H36M
+from poselift.geometry.layouts import LAYOUTS
 from poselift.io.atomic import write_text
 from poselift.lifting.evaluation import predict
 from poselift.lifting.metrics import mpjpe
 from poselift.lifting.model import ModelConfig, TemporalModel, TemporalModelOptimized1f
 from poselift.lifting.sequences import Sequence, Symmetry
-from poselift.skeleton import LAYOUTS
 from poselift.lifting.training import resolve_device
 from poselift.lifting.windows import WindowBank
 
-SYMMETRY = Symmetry.of_layout(LAYOUTS["h36m"])
+SYMMETRY = Symmetry.of(LAYOUTS["h36m"], H36M)
 
 
 def h36m_shaped_sequences(count: int, frames: int, seed: int = 0) -> list[Sequence]:
     """Random poses shaped like Human3.6M's camera sequences: (T, 17, 2) inputs, (T, 17, 3) targets."""
     rng = np.random.default_rng(seed)
-    return [Sequence("S1", f"Walking {i}", i % 4, rng.uniform(-1, 1, (frames, 17, 2)).astype(np.float32),
+    return [Sequence("S1", f"Walking {i}", "Walking", i % 4, H36M.camera_ids[i % 4],
+                     rng.uniform(-1, 1, (frames, 17, 2)).astype(np.float32),
                      rng.normal(0, 0.3, (frames, 17, 3)).astype(np.float32)) for i in range(count)]
 
 

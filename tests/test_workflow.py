@@ -83,6 +83,18 @@ def test_paper_grid_validates_and_plans_80_training_jobs(tmp_path, default_copy)
     assert jobs == {"prepare": 1, "keypoints": 1, "train": 80, "evaluate": 80, "report": 1, "all": 1}
 
 
+def test_humaneva_grid_plans_sa_and_ma_models_under_its_own_results(default_copy):
+    humaneva = yaml.safe_load((REPO / "params" / "humaneva.yaml").read_text())
+    params = grid_params(default_params(), humaneva)
+    validate(params, SCHEMA)
+    assert list(params["experiments"]) == ["f27_sa_ma"] and params["data"]["dataset"] == "humaneva"
+    jobs = planned_jobs(default_copy, "--configfile", "params/humaneva.yaml")
+    assert jobs == {"synthesize": 1, "prepare": 1, "keypoints": 1, "train": 4, "evaluate": 4, "report": 1, "all": 1}
+    output = snakemake(default_copy, "-n", "--configfile", "params/humaneva.yaml", timeout=120)
+    assert "results/humaneva/tables/table5_by_subject.csv" in output
+    assert "results/humaneva/models/f27_sa_ma/Jog.pt" in output and "results/models/" not in output
+
+
 @pytest.mark.parametrize(("override", "message"), [
     ("epochs=3", "Additional properties are not allowed ('epochs' was unexpected)"),
     ("seed=-1", "-1 is less than the minimum of 0"),
@@ -106,9 +118,9 @@ def test_schema_rejects_unknown_keys_at_every_level():
 
 
 def test_every_parameter_has_a_comment():
-    """Each key of params.yaml and params/paper.yaml sits on a line with a comment, or heads a
-    commented block (a section, or a mapping whose entries are commented)."""
-    for path in (REPO / "params.yaml", REPO / "params" / "paper.yaml"):
+    """Each key of params.yaml and params/*.yaml sits on a line with a comment, or heads a commented block
+    (a section, or a mapping whose entries are commented)."""
+    for path in (REPO / "params.yaml", *sorted((REPO / "params").glob("*.yaml"))):
         lines = path.read_text().splitlines()
         for number, line in enumerate(lines):
             stripped = line.strip()

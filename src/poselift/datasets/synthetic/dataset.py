@@ -20,7 +20,8 @@ from poselift.datasets.synthetic.kinematics import SEGMENTS, Body, make_body
 from poselift.datasets.synthetic.locomotion import STRIDE_PER_LEG, Gait
 from poselift.datasets.synthetic.motions import MODELS, Style
 from poselift.datasets.synthetic.posture import Motion, neutral, pose_sequence
-from poselift.geometry.cameras import project_world_to_pixels
+from poselift.geometry.cameras import Camera, project_world_to_pixels
+from poselift.geometry.skeleton import Skeleton
 from poselift.seeding import job_seed
 
 SEQUENCES = S1_SEQUENCES  # every synthetic subject has Human3.6M S1's 30 takes (VideoPose3D names)
@@ -92,21 +93,27 @@ def generate_subject(seed: int, subject: str, frames: int) -> Iterator[tuple[str
         yield sequence, generate_sequence(seed, subject, sequence, frames, style)
 
 
-def problems(subject: str, poses: np.ndarray) -> list[str]:
-    """What makes a generated sequence (N, 32, 3), mm, unlike a capture: bones that stretch, joints below
-    the floor, joints outside the image of one of the subject's four cameras. Empty when plausible."""
+def implausible(poses: np.ndarray, skeleton: Skeleton, cameras: list[Camera]) -> list[str]:
+    """What makes generated poses (N, J, 3) of `skeleton`, mm, world frame, unlike a capture: bones that
+    stretch, joints below the floor, joints outside the image of one of `cameras`. Empty when plausible."""
     found = []
-    stretch = float(np.max(np.ptp(H36M_32.bone_lengths(poses), axis=0)))
+    stretch = float(np.max(np.ptp(skeleton.bone_lengths(poses), axis=0)))
     if stretch > 0.01:
         found.append(f"a bone length varies by {stretch:.3f} mm")
     lowest = float(np.min(poses[..., 2]))
     if lowest < 0:
         found.append(f"a joint is {-lowest:.1f} mm below the floor")
-    for camera in H36M.cameras(subject):
-        pixels = project_world_to_pixels(poses / 1000.0, camera)  # (N, 32, 2)
+    for camera in cameras:
+        pixels = project_world_to_pixels(poses / 1000.0, camera)  # (N, J, 2)
         outside = ((pixels < 0) | (pixels > np.array([camera.res_w, camera.res_h]))).any(axis=-1)
         if outside.any():
             frame, joint = np.argwhere(outside)[0]
-            found.append(f"joint {H36M_32.names[joint]} leaves the image of camera {camera.id} at frame {frame}"
+            found.append(f"joint {skeleton.names[joint]} leaves the image of camera {camera.id} at frame {frame}"
                          f" ({int(outside.any(axis=1).sum())} frames)")
     return found
+
+
+def problems(subject: str, poses: np.ndarray) -> list[str]:
+    """What makes a generated sequence (N, 32, 3), mm, unlike a capture (`implausible`) in the subject's four
+    cameras. Empty when plausible."""
+    return implausible(poses, H36M_32, H36M.cameras(subject))

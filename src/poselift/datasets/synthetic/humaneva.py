@@ -57,7 +57,7 @@ import numpy as np
 from tqdm import tqdm
 
 from poselift.datasets.humaneva import ACTIONS, HUMANEVA, HUMANEVA_15, LAYOUT, PEOPLE, calibration, person
-from poselift.datasets.synthetic.dataset import subject_style
+from poselift.datasets.synthetic.dataset import implausible, subject_style
 from poselift.datasets.synthetic.humaneva_motions import MODELS
 from poselift.datasets.synthetic.kinematics import JOINT, Body
 from poselift.datasets.synthetic.motions import LOOP_CENTER, STAND_CENTER, Style
@@ -175,23 +175,9 @@ def _unit(v: np.ndarray) -> np.ndarray:
 
 
 def problems(subject: str, joints: np.ndarray) -> list[str]:
-    """What makes a take's 15 joints (N, 15, 3), mm, unlike a capture: bones that stretch, joints below
-    the floor, joints outside the image of one of the person's three cameras. Empty when plausible."""
-    found = []
-    stretch = float(np.max(np.ptp(HUMANEVA_15.bone_lengths(joints), axis=0)))
-    if stretch > 0.01:
-        found.append(f"a bone length varies by {stretch:.3f} mm")
-    lowest = float(np.min(joints[..., 2]))
-    if lowest < 0:
-        found.append(f"a joint is {-lowest:.1f} mm below the floor")
-    for camera in cameras(subject):
-        pixels = project_world_to_pixels(joints / 1000.0, camera)  # (N, 15, 2)
-        outside = ((pixels < 0) | (pixels > np.array([camera.res_w, camera.res_h]))).any(axis=-1)
-        if outside.any():
-            frame, joint = np.argwhere(outside)[0]
-            found.append(f"joint {HUMANEVA_15.names[joint]} leaves the image of camera {camera.id} at frame {frame}"
-                         f" ({int(outside.any(axis=1).sum())} frames)")
-    return found
+    """What makes a take's 15 joints (N, 15, 3), mm, unlike a capture (`dataset.implausible`) in the person's
+    three cameras. Empty when plausible."""
+    return implausible(joints, HUMANEVA_15, cameras(subject))
 
 
 def _runs(values: np.ndarray) -> list[tuple[int, int]]:

@@ -31,16 +31,16 @@ from poselift.datasets.synthetic.motions import (
     LOOP_CENTER,
     MotionModel,
     Style,
-    _dur,
-    _finish,
-    _side,
-    _spot,
-    _start,
-    _turn,
-    _walk_loop,
-    _weight,
     directions,
+    dur,
+    finish,
+    script_start,
+    side_of,
+    stand_spot,
+    turn,
+    walk_loop,
     walking,
+    weight,
 )
 from poselift.datasets.synthetic.posture import SIDES, Motion, local_rotations
 from poselift.datasets.synthetic.signals import ease, sway
@@ -121,21 +121,21 @@ def jog(t: np.ndarray, rng: np.random.Generator, style: Style, fps: float) -> Mo
                    clockwise=bool(rng.integers(2)), wobble=(rng.uniform(0, 0.04), rng.uniform(0, 0.03)),
                    wobble_phase=tuple(rng.uniform(0, 2 * np.pi, 2)))
     speed = gait.speed * rng.uniform(0.9, 1.05) * (1 + sway(rng, t, 0.04, 0.2))
-    xy, heading, actual = _walk_loop(rng, loop, speed, fps, JOG_LATERAL_ACCELERATION)
-    tl = _start(t, rng, style)
+    xy, heading, actual = walk_loop(rng, loop, speed, fps, JOG_LATERAL_ACCELERATION)
+    tl = script_start(t, rng, style)
     bent = {}  # elbows at ~90 deg, the forearms forward, the elbows back
     for side in (1, -1):
         bent.update(g.at(body, side, 230, -20, -295, pole=(-1.0, 0.3, -0.6)))
     tl.to(0.01, **bent, spine_flex=style.lean + rng.uniform(4, 8), neck_flex=-5.0)
     while tl.now < t[-1]:  # now and then a look about
-        tl.hold(_dur(style, rng, 1.5, 4.0))
-        tl.to(_dur(style, rng, 0.4, 0.7), neck_turn=rng.uniform(-35, 35)).hold(_dur(style, rng, 0.3, 1.0))
-        tl.to(_dur(style, rng, 0.4, 0.7), neck_turn=0.0)
+        tl.hold(dur(style, rng, 1.5, 4.0))
+        tl.to(dur(style, rng, 0.4, 0.7), neck_turn=rng.uniform(-35, 35)).hold(dur(style, rng, 0.3, 1.0))
+        tl.to(dur(style, rng, 0.4, 0.7), neck_turn=0.0)
     controls = tl.render(t)
     phase, amplitude = gait_timing(gait, actual, fps)
     phase = phase + rng.uniform()
     add_gait(controls, phase, amplitude, 0.8 * style.arm_swing, pelvis=0.7, cycle=JOG)
-    motion = _finish(t, rng, style, fps, controls, fidget=0.4, xy=xy, yaw=heading)
+    motion = finish(t, rng, style, fps, controls, fidget=0.4, xy=xy, yaw=heading)
     airborne = (np.mod(phase, 1.0) >= STANCE) & (np.mod(phase + 0.5, 1.0) >= STANCE)
     motion.controls["lift"] = _flight(style, motion, airborne, fps)
     return motion
@@ -147,7 +147,7 @@ def _guard(style: Style, lead: int) -> dict:
     """The guard: lead foot forward, rear heel up, knees bent, the body turned lead shoulder forward,
     fists at the chin and the elbows in."""
     body = style.body
-    front, back = _side(lead), _side(-lead)
+    front, back = side_of(lead), side_of(-lead)
     return {
         f"{front}_hip_flex": 14.0, f"{front}_knee": 22.0, f"{front}_ankle": 8.0, f"{front}_hip_rot": 12.0,
         f"{back}_hip_flex": -10.0, f"{back}_knee": 20.0, f"{back}_ankle": 14.0, f"{back}_hip_rot": 28.0,
@@ -182,34 +182,34 @@ def box(t: np.ndarray, rng: np.random.Generator, style: Style, fps: float) -> Mo
     """Boxing in place: combinations of punches from a guard, slips and bobs, light bouncing."""
     body = style.body
     lead = -style.dominant  # orthodox: a right-hander leads with the left
-    tl = _start(t, rng, style, spot=_spot(rng, 150.0))
+    tl = script_start(t, rng, style, spot=stand_spot(rng, 150.0))
     guard = _guard(style, lead)
     tl.to(0.01, **guard)
     while tl.now < t[-1]:
-        tl.hold(_dur(style, rng, 0.4, 1.2))
+        tl.hold(dur(style, rng, 0.4, 1.2))
         side = lead if rng.random() < 0.7 else -lead
         for _ in range(rng.integers(1, 5)):  # a combination, mostly alternating hands
             kind = (rng.choice(["straight", "hook"], p=[0.65, 0.35]) if side == lead else
                     rng.choice(["straight", "hook", "uppercut"], p=[0.6, 0.2, 0.2]))
             keys = _punch(body, side, lead, kind)
             for key in keys[:-1]:
-                tl.to(_dur(style, rng, 0.07, 0.1), **key)
-            tl.to(_dur(style, rng, 0.1, 0.15), **keys[-1])
+                tl.to(dur(style, rng, 0.07, 0.1), **key)
+            tl.to(dur(style, rng, 0.1, 0.15), **keys[-1])
             tl.hold(0.04)
-            tl.to(_dur(style, rng, 0.15, 0.22), **guard)
+            tl.to(dur(style, rng, 0.15, 0.22), **guard)
             side = -side if rng.random() < 0.8 else side
         choice = rng.integers(4)
         if choice == 0:  # slip to one side and back
-            tl.to(_dur(style, rng, 0.2, 0.3), spine_bend=rng.choice([-1, 1]) * rng.uniform(8, 14),
+            tl.to(dur(style, rng, 0.2, 0.3), spine_bend=rng.choice([-1, 1]) * rng.uniform(8, 14),
                   neck_tilt=rng.uniform(-8, 8))
-            tl.to(_dur(style, rng, 0.2, 0.3), spine_bend=0.0, neck_tilt=0.0)
+            tl.to(dur(style, rng, 0.2, 0.3), spine_bend=0.0, neck_tilt=0.0)
         elif choice == 1:  # bob under and up
-            tl.to(_dur(style, rng, 0.25, 0.35), l_knee=guard["l_knee"] + 20.0, r_knee=guard["r_knee"] + 20.0,
+            tl.to(dur(style, rng, 0.25, 0.35), l_knee=guard["l_knee"] + 20.0, r_knee=guard["r_knee"] + 20.0,
                   l_hip_flex=guard["l_hip_flex"] + 10.0, r_hip_flex=guard["r_hip_flex"] + 10.0,
                   spine_flex=style.lean + 20.0)
-            tl.to(_dur(style, rng, 0.25, 0.35), **guard)
+            tl.to(dur(style, rng, 0.25, 0.35), **guard)
         elif choice == 2:
-            _turn(tl, rng, style, 10, 30)
+            turn(tl, rng, style, 10, 30)
     controls = tl.render(t)
     hz = rng.uniform(1.6, 2.2)
     bounce = np.maximum(np.sin(2 * np.pi * hz * t + rng.uniform(0, 2 * np.pi)), 0.0)
@@ -217,7 +217,7 @@ def box(t: np.ndarray, rng: np.random.Generator, style: Style, fps: float) -> Mo
     for side in ("l", "r"):
         controls[f"{side}_knee"] = controls[f"{side}_knee"] + 6.0 * (1 - bounce)  # the knees give on landing
         controls[f"{side}_ankle"] = controls[f"{side}_ankle"] + 6.0 * (1 - bounce)
-    motion = _finish(t, rng, style, fps, controls, fidget=0.5)
+    motion = finish(t, rng, style, fps, controls, fidget=0.5)
     _ground(style, motion)
     return motion
 
@@ -237,7 +237,7 @@ def _both(body: Body, forward: float, outward: float, up: float, pole=(0.0, 1.0,
 
 def _stride(front: int, step: float) -> dict:
     """The feet apart after a step of the `front` leg (step: 0 none, 1 full), weight going forward."""
-    f, b = _side(front), _side(-front)
+    f, b = side_of(front), side_of(-front)
     return {f"{f}_hip_flex": 24.0 * step, f"{f}_knee": 10.0 * step, f"{f}_ankle": -14.0 * step,
             f"{b}_hip_flex": -10.0 * step, f"{b}_knee": 6.0, f"{b}_ankle": 16.0 * step, "sway_x": 70.0 * step}
 
@@ -246,36 +246,36 @@ def throw_catch(t: np.ndarray, rng: np.random.Generator, style: Style, fps: floa
     """Throwing a ball to a partner and catching it back: overhand or underhand throws with a step,
     two-handed catches at the chest, overhead or low."""
     body = style.body
-    tl = _start(t, rng, style, spot=_spot(rng, 200.0))
+    tl = script_start(t, rng, style, spot=stand_spot(rng, 200.0))
     ball = _both(body, 260, -130, -210)  # held in both hands at the chest
     ready = _both(body, 330, -50, -170)  # the hands open for the catch
     tl.to(0.01, **ball)
     while tl.now < t[-1]:
         hand = style.dominant if rng.random() < 0.85 else -style.dominant
         front = -hand  # the step is taken with the foot opposite the throwing hand
-        f = _side(front)
+        f = side_of(front)
         lifted = {f"{f}_hip_flex": 35.0, f"{f}_knee": 55.0, f"{f}_ankle": 10.0}  # the front foot off the floor
         if rng.random() < 0.6:  # overhand: the ball back behind the head, the glove arm aiming
             wind_up = {**g.at(body, hand, -140, 130, 170, pole=(-0.2, 1.0, -0.6)), **g.point(body, -hand, 5, 15),
-                       "spine_twist": hand * 25.0, **_weight(hand, 0.8), **lifted}
+                       "spine_twist": hand * 25.0, **weight(hand, 0.8), **lifted}
             release = {**g.at(body, hand, 380, 40, 210, pole=(0.0, 1.0, -0.2)), **g.at(body, -hand, 200, -150, -300),
-                       "spine_twist": -hand * 15.0, "spine_flex": style.lean + 12.0, **_weight(0), **_stride(front, 1)}
+                       "spine_twist": -hand * 15.0, "spine_flex": style.lean + 12.0, **weight(0), **_stride(front, 1)}
             follow = {**g.at(body, hand, 330, -230, -330, pole=(0.0, 1.0, -1.0)), "spine_twist": -hand * 25.0,
                       "spine_flex": style.lean + 25.0}
         else:  # underhand: the arm swinging back past the hip and forward up
             wind_up = {**g.at(body, hand, -260, 90, -420, pole=(-1.0, 0.3, -0.2)), **g.at(body, -hand, 250, -60, -250),
-                       "spine_flex": style.lean + 15.0, "spine_twist": hand * 15.0, **_weight(hand, 0.6), **lifted}
+                       "spine_flex": style.lean + 15.0, "spine_twist": hand * 15.0, **weight(hand, 0.6), **lifted}
             release = {**g.at(body, hand, 420, 30, -90, pole=(0.0, 0.6, -1.0)), "spine_twist": -hand * 8.0,
-                       "spine_flex": style.lean + 10.0, **_weight(0), **_stride(front, 0.7)}
+                       "spine_flex": style.lean + 10.0, **weight(0), **_stride(front, 0.7)}
             follow = {**g.at(body, hand, 380, 30, 130, pole=(0.0, 0.6, -1.0)), "spine_flex": style.lean + 5.0}
-        tl.to(_dur(style, rng, 0.45, 0.7), **wind_up)
-        tl.hold(_dur(style, rng, 0.05, 0.2))
-        tl.to(_dur(style, rng, 0.14, 0.2), **release)
-        tl.to(_dur(style, rng, 0.2, 0.3), **follow)
-        tl.hold(_dur(style, rng, 0.2, 0.4))
-        tl.to(_dur(style, rng, 0.3, 0.4), **ready, **lifted, sway_x=30.0, spine_flex=style.lean, spine_twist=0.0)
-        tl.to(_dur(style, rng, 0.25, 0.35), **_stand(style))  # the front foot back beside the other
-        tl.hold(_dur(style, rng, 0.6, 1.8))  # the ball's way there and back
+        tl.to(dur(style, rng, 0.45, 0.7), **wind_up)
+        tl.hold(dur(style, rng, 0.05, 0.2))
+        tl.to(dur(style, rng, 0.14, 0.2), **release)
+        tl.to(dur(style, rng, 0.2, 0.3), **follow)
+        tl.hold(dur(style, rng, 0.2, 0.4))
+        tl.to(dur(style, rng, 0.3, 0.4), **ready, **lifted, sway_x=30.0, spine_flex=style.lean, spine_twist=0.0)
+        tl.to(dur(style, rng, 0.25, 0.35), **_stand(style))  # the front foot back beside the other
+        tl.hold(dur(style, rng, 0.6, 1.8))  # the ball's way there and back
         where = rng.choice(["chest", "overhead", "low"], p=[0.5, 0.3, 0.2])
         if where == "chest":
             catch = _both(body, 420, -60, -90)
@@ -285,13 +285,13 @@ def throw_catch(t: np.ndarray, rng: np.random.Generator, style: Style, fps: floa
             catch = {**_both(body, 380, -50, -400), "neck_flex": 20.0, "spine_flex": style.lean + 30.0,
                      "l_hip_flex": 20.0, "r_hip_flex": 20.0, "l_knee": 35.0, "r_knee": 35.0, "l_ankle": 15.0,
                      "r_ankle": 15.0}
-        tl.to(_dur(style, rng, 0.3, 0.5), **catch)
+        tl.to(dur(style, rng, 0.3, 0.5), **catch)
         tl.hold(0.08)
-        tl.to(_dur(style, rng, 0.25, 0.35), **ball, **_stand(style), neck_flex=0.0)  # drawn in to the chest
-        tl.hold(_dur(style, rng, 0.3, 1.0))
+        tl.to(dur(style, rng, 0.25, 0.35), **ball, **_stand(style), neck_flex=0.0)  # drawn in to the chest
+        tl.hold(dur(style, rng, 0.3, 1.0))
         if rng.random() < 0.25:
-            _turn(tl, rng, style, 5, 20)
-    motion = _finish(t, rng, style, fps, tl.render(t), fidget=0.6)
+            turn(tl, rng, style, 5, 20)
+    motion = finish(t, rng, style, fps, tl.render(t), fidget=0.6)
     _ground(style, motion)
     return motion
 
