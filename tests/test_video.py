@@ -7,13 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from poselift.datasets.h36m.videos import h36m_boxes_path, h36m_video_path, h36m_videos
 from poselift.io.video import (
     VideoError,
     VideoInfo,
     check_video,
-    h36m_boxes_path,
-    h36m_video_path,
-    h36m_videos,
     iter_video,
     read_boxes,
     read_video,
