@@ -11,10 +11,14 @@
 #   R/models/<experiment>/<model>.pt                         train; <model> = baseline | one of the study actions
 #   R/history/<experiment>/<model>.parquet                   train: the training history, one row per epoch
 #   R/metrics/<experiment>/<model>.parquet|.json             evaluate: per sequence and camera | summary
+#   R/models/<experiment>/classifier.pt, R/history/<experiment>/classifier.parquet   train_classifier (routing)
+#   R/metrics/<experiment>/routing|transfer|classification.parquet, routing.json     route (routing)
 #   R/tables/<experiment>/table{1,1b,2,3,4}_*.{md,csv,tex}   report: per experiment
 #   R/tables/table{1,1b,2}_*.{md,csv,tex}                    report: all experiments
 #   R/figures/<experiment>/*, R/figures/overview_avg.*       report
 #   R/report.md, R/summary.json                              report
+#   (<experiment>: an experiment instance: the experiment, or its replicate k > 1, "<experiment>@k")
+#   R/tables/<exp>/table{5,6,7,8}_*: by subject (report.by_subject), paired tests, routing, transfer matrix
 #   R/logs/<rule>/...log                                     each job's log (its stdout and stderr)
 #   R/benchmarks/<rule>/<experiment>/<model>.tsv             Snakemake's benchmark of train and evaluate
 
@@ -45,6 +49,7 @@ include: "rules/data.smk"
 include: "rules/keypoints.smk"
 include: "rules/train.smk"
 include: "rules/evaluate.smk"
+include: "rules/route.smk"
 include: "rules/report.smk"
 
 

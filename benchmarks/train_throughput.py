@@ -3,8 +3,13 @@
 Measures, on this machine:
 - `train_samples_per_s`: training samples per second of our loop (batch assembly by index from the
   on-device data bank, strided model forward, backward, Amsgrad step);
+- with `--precision fp32 tf32 bf16` (any of them), that step for each, from the same initial weights,
+  in `train`: fp32 (strict float32 products), tf32 (float32 with TensorFloat-32 products, CUDA only:
+  on a CPU it is fp32) and bf16 (`train.precision: bf16`: bfloat16 products in the blocks); the
+  top-level `train_*` keys are the first precision's;
 - `eval_frames_per_s`: frames per second of the dilated model over whole sequences with test-time
-  flip augmentation (what `evaluate` does);
+  flip augmentation (what `evaluate` does, always float32: strict, or TF32 when tf32 is the first
+  float32 precision given; per float32 precision in `eval`);
 - with `--reference`, `reference_train_samples_per_s`: the same step done the way VideoPose3D's
   `run.py` does it (a Python loop over the batch's chunks into float64 buffers with edge padding and
   flips, then strided `Conv1d` + `BatchNorm1d` + `ReLU` + `Dropout` modules, channels-first), for a
@@ -12,11 +17,13 @@ Measures, on this machine:
 
 Writes JSON (default `benchmarks/results/train_throughput_<arch>_c<channels>_b<batch>_<device>.json`).
 Example: python benchmarks/train_throughput.py --architecture 3,3,3 --channels 1024 --batch-size 1024
+         python benchmarks/train_throughput.py --precision fp32 bf16   (fp32 against bf16 in one run)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import platform
 import time
@@ -32,7 +39,7 @@ from poselift.lifting.evaluation import predict
 from poselift.lifting.metrics import mpjpe
 from poselift.lifting.model import ModelConfig, TemporalModel, TemporalModelOptimized1f
 from poselift.lifting.sequences import Sequence, Symmetry
-from poselift.lifting.training import resolve_device
+from poselift.lifting.training import PRECISIONS, resolve_device
 from poselift.lifting.windows import WindowBank
 
 SYMMETRY = Symmetry.of(LAYOUTS["h36m"], H36M)
@@ -61,6 +68,30 @@ def measure_train(model, optimizer, next_batch, steps: int, warmup: int, device)
         if i >= warmup:
             times.append(time.perf_counter() - start)
     return float(np.median(times))
+
+
+@contextlib.contextmanager
+def float32_products(mode: str):
+    """CUDA's float32 matrix products and convolutions as `mode` says: 'ieee' (strict) or 'tf32'."""
+    matmul, conv = torch.backends.cuda.matmul, torch.backends.cudnn.conv
+    before = matmul.fp32_precision, conv.fp32_precision
+    matmul.fp32_precision = conv.fp32_precision = mode
+    try:
+        yield
+    finally:
+        matmul.fp32_precision, conv.fp32_precision = before
+
+
+def measure_eval(model: TemporalModel, inputs: list[torch.Tensor], device: torch.device) -> float:
+    """Frames per second of `predict` with flip augmentation over `inputs` (after a warm-up)."""
+    predict(model, inputs[:1], SYMMETRY, tta=True)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    start = time.perf_counter()
+    predict(model, inputs, SYMMETRY, tta=True)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return sum(len(x) for x in inputs) / (time.perf_counter() - start)
 
 
 def reference_batch_maker(sequences: list[Sequence], rf: int, batch_size: int, rng: np.random.Generator):
@@ -124,6 +155,8 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=2000, help="frames per sequence")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--precision", nargs="+", default=["fp32"], choices=["fp32", "tf32", "bf16"],
+                        help="training precisions to time, each from the same initial weights (tf32: CUDA only)")
     parser.add_argument("--reference", action="store_true", help="also time a VideoPose3D-style step")
     parser.add_argument("--out", type=Path, default=None, help="output JSON")
     args = parser.parse_args()
@@ -147,27 +180,38 @@ def main() -> None:
             ids = next(batches)
         return bank.batch(ids)
 
-    model = TemporalModelOptimized1f(config).to(device).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True, fused=True)
-    step_s = measure_train(model, optimizer, next_batch, args.steps, args.warmup, device)
+    initial = TemporalModelOptimized1f(config).state_dict()
+    train = {}
+    for precision in dict.fromkeys(args.precision):
+        model = TemporalModelOptimized1f(config)
+        model.load_state_dict(initial)
+        model.compute_dtype = PRECISIONS.get(precision, torch.float32)
+        model = model.to(device).train()
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True, fused=True)
+        with float32_products("tf32" if precision == "tf32" else "ieee"):
+            step_s = measure_train(model, optimizer, next_batch, args.steps, args.warmup, device)
+        train[precision] = {"step_s": step_s, "samples_per_s": args.batch_size / step_s}
+    first = train[args.precision[0]]
     result = {
         "benchmark": "train_throughput", "architecture": list(widths), "receptive_field": rf,
         "channels": args.channels, "batch_size": args.batch_size, "device": str(device),
         "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor()
         or platform.machine(), "threads": args.threads, "torch": torch.__version__,
         "python": platform.python_version(), "steps": args.steps, "warmup": args.warmup,
-        "train_step_s": step_s, "train_samples_per_s": args.batch_size / step_s,
+        "precision": args.precision[0], "train_step_s": first["step_s"], "train_samples_per_s": first["samples_per_s"],
+        "train": train,
     }
 
+    # evaluation is float32 (train.precision changes training only): strict, and TF32 where asked for
     evaluator = TemporalModel(config).to(device).eval()
     evaluator.load_state_dict(model.state_dict())
     inputs = [torch.from_numpy(s.poses_2d).to(device) for s in sequences[:8]]
-    predict(evaluator, inputs[:1], SYMMETRY, tta=True)  # warm-up
-    start = time.perf_counter()
-    predict(evaluator, inputs, SYMMETRY, tta=True)
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    result["eval_frames_per_s"] = sum(len(x) for x in inputs) / (time.perf_counter() - start)
+    modes = list(dict.fromkeys("tf32" if p == "tf32" else "fp32" for p in args.precision))
+    evaluation = {}
+    for mode in modes:
+        with float32_products("tf32" if mode == "tf32" else "ieee"):
+            evaluation[mode] = {"frames_per_s": measure_eval(evaluator, inputs, device)}
+    result.update(eval_precision=modes[0], eval_frames_per_s=evaluation[modes[0]]["frames_per_s"], eval=evaluation)
 
     if args.reference:
         reference = ReferenceStrided(TemporalModelOptimized1f(config)).to(device).train()
@@ -182,8 +226,10 @@ def main() -> None:
         result.update(reference_train_step_s=ref_s, reference_train_samples_per_s=args.batch_size / ref_s,
                       speedup_vs_reference=ref_s / step_s)
 
+    precisions = "" if args.precision == ["fp32"] else "_" + "-".join(dict.fromkeys(args.precision))
     out = args.out or Path(__file__).parent / "results" / (
-        f"train_throughput_{'-'.join(map(str, widths))}_c{args.channels}_b{args.batch_size}_{device.type}.json")
+        f"train_throughput_{'-'.join(map(str, widths))}_c{args.channels}_b{args.batch_size}_{device.type}"
+        f"{precisions}.json")
     write_text(out, json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     print(f"wrote {out}")

@@ -11,11 +11,16 @@ from poselift.codegraph import import_closure
 from poselift.datasets import get_dataset
 from poselift.datasets.synthetic import embedded
 from poselift.study.models import models
-from poselift.study.params import experiment_settings
-from poselift.study.report import EXPERIMENT_FIGURES, TABLE_FORMATS, table_names
+from poselift.study.params import experiment_instances, experiment_settings, job_settings_of
+from poselift.study.report import EXPERIMENT_FIGURES, ROUTING_FIGURES, ROUTING_TABLES, TABLE_FORMATS, table_names
 
 DATASET = get_dataset(config["data"]["dataset"])
-EXPERIMENTS = list(config["experiments"])
+EXPERIMENTS = sorted(config["experiments"])  # the experiments, in name order (the order the report pairs files in)
+# Every experiment's instances: the experiment itself, then its replicates "<experiment>@k" (train.replicates);
+# the jobs of an instance are those of an experiment, with seeds from the instance's name.
+INSTANCES = [instance for experiment in EXPERIMENTS for instance in experiment_instances(config, experiment)]
+# Instances whose experts are also scored without test labels (train.routing): the classifier and route jobs.
+ROUTED = [instance for instance in INSTANCES if experiment_settings(config, instance)["routing"]]
 MODELS = list(models(DATASET))
 EXPERIMENT_TABLES, COMBINED_TABLES = table_names(config["report"])
 
@@ -41,8 +46,20 @@ CODE_ROOTS = {"stages": Path("stages"), "poselift": Path("src/poselift")}  # whe
 
 
 wildcard_constraints:
-    experiment="|".join(re.escape(name) for name in EXPERIMENTS),
+    experiment="|".join(re.escape(name) for name in INSTANCES),
     model="|".join(MODELS),
+
+
+def experiment_tables(experiment):
+    """The stems of an experiment's tables: Tables 1-6, and 7-8 when it has routing."""
+    routed = experiment_settings(config, experiment)["routing"]
+    return [*EXPERIMENT_TABLES, *(ROUTING_TABLES if routed else ())]
+
+
+def experiment_figures(experiment):
+    """The stems of an experiment's figures: Figures 5-6, and 7-8 when it has routing."""
+    routed = experiment_settings(config, experiment)["routing"]
+    return [*EXPERIMENT_FIGURES, *(ROUTING_FIGURES if routed else ())]
 
 
 def final_outputs():
@@ -111,9 +128,11 @@ def stage_params(*sections, **replaced):
 
 
 def job_settings(wildcards):
-    """A training or evaluation job's `--settings`: its experiment's training settings (the `train`
-    defaults merged with the experiment's overrides), so a change to one experiment reruns only it."""
-    return json.dumps(experiment_settings(config, wildcards.experiment), sort_keys=True, separators=(",", ":"))
+    """A job's `--settings`: its experiment's training settings (the `train` defaults merged with the
+    experiment's overrides, without replicates and routing, which decide the jobs, not what they do), so a
+    change to one experiment reruns only its jobs."""
+    settings = job_settings_of(experiment_settings(config, wildcards.experiment))
+    return json.dumps(settings, sort_keys=True, separators=(",", ":"))
 
 
 def experiment_threads(wildcards):

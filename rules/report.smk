@@ -5,9 +5,17 @@ rule report:
     input:
         code=stage_code("report"),
         # experiments in name order, then models: the order the report stage pairs them in
-        summaries=expand(rules.evaluate.output.summary, experiment=sorted(EXPERIMENTS), model=MODELS),
-        rows=expand(rules.evaluate.output.rows, experiment=sorted(EXPERIMENTS), model=MODELS),
-        histories=expand(rules.train.output.history, experiment=sorted(EXPERIMENTS), model=MODELS),
+        # experiments in name order, each one's instances (replicates) in order, then models: the order the
+        # report stage pairs them in
+        summaries=expand(rules.evaluate.output.summary, experiment=INSTANCES, model=MODELS),
+        rows=expand(rules.evaluate.output.rows, experiment=INSTANCES, model=MODELS),
+        histories=expand(rules.train.output.history, experiment=INSTANCES, model=MODELS),
+        # the instances with routing, in the same order
+        routing_summary=expand(rules.route.output.summary, experiment=ROUTED),
+        routing_routes=expand(rules.route.output.routing, experiment=ROUTED),
+        routing_transfer=expand(rules.route.output.transfer, experiment=ROUTED),
+        routing_classification=expand(rules.route.output.classification, experiment=ROUTED),
+        routing_history=expand(rules.train_classifier.output.history, experiment=ROUTED),
         provenance=DATA_PROVENANCE,  # what the 3D data are, checked against every evaluation
         keypoints=[] if KEYPOINTS_SOURCE == "gt" else [KEYPOINTS_REPORT],  # what the 2D input is (gt: prepare's)
     output:
@@ -17,19 +25,22 @@ rule report:
         # has a directory output (as well as changed params and new outputs); CSV and PNG go to its HTML report
         tables=[report(f"{RESULTS}/tables/{experiment}/{name}.csv", caption="../report/tables.rst",
                        category="Tables", subcategory=experiment)
-                for experiment in EXPERIMENTS for name in EXPERIMENT_TABLES],
-        tables_md_tex=expand(f"{RESULTS}/tables/{{experiment}}/{{name}}.{{fmt}}", experiment=EXPERIMENTS,
-                             name=EXPERIMENT_TABLES, fmt=("md", "tex")),
+                for experiment in EXPERIMENTS for name in experiment_tables(experiment)],
+        tables_md_tex=[f"{RESULTS}/tables/{experiment}/{name}.{fmt}" for experiment in EXPERIMENTS
+                       for name in experiment_tables(experiment) for fmt in ("md", "tex")],
         combined_tables=expand(f"{RESULTS}/tables/{{name}}.{{fmt}}", name=COMBINED_TABLES, fmt=TABLE_FORMATS),
         figures=[report(f"{RESULTS}/figures/{experiment}/{name}.png", caption="../report/figures.rst",
                         category="Figures", subcategory=experiment)
-                 for experiment in EXPERIMENTS for name in EXPERIMENT_FIGURES],
-        figures_svg=expand(f"{RESULTS}/figures/{{experiment}}/{{name}}.svg", experiment=EXPERIMENTS,
-                           name=EXPERIMENT_FIGURES),
+                 for experiment in EXPERIMENTS for name in experiment_figures(experiment)],
+        figures_svg=[f"{RESULTS}/figures/{experiment}/{name}.svg" for experiment in EXPERIMENTS
+                     for name in experiment_figures(experiment)],
         overview=report(multiext(f"{RESULTS}/figures/overview_avg", ".png", ".svg"),
                         caption="../report/overview.rst", category="Figures"),
     params:
         json=stage_params("report", "train", "experiments", "keypoints", "data"),  # data: names the data set
+        routing=lambda wildcards, input: " ".join(
+            f"--routing-{kind} " + " ".join(shlex.quote(p) for p in input[f"routing_{kind}"])
+            for kind in ("summary", "routes", "transfer", "classification", "history") if input[f"routing_{kind}"]),
         tables_dir=lambda wildcards, output: Path(output.combined_tables[0]).parent,
         keypoints=lambda wildcards, input: " ".join(f"--keypoints-report {shlex.quote(p)}" for p in input.keypoints),
         figures_dir=lambda wildcards, output: Path(output.overview[0]).parent,
@@ -44,6 +55,6 @@ rule report:
     shell:
         "python -m stages.report --params {params.json:q}"
         " --summaries {input.summaries:q} --rows {input.rows:q} --histories {input.histories:q}"
-        " --data-provenance {input.provenance:q} {params.keypoints}"
+        " --data-provenance {input.provenance:q} {params.keypoints} {params.routing}"
         " --tables-dir {params.tables_dir:q} --figures-dir {params.figures_dir:q} --out {output.report:q}"
         " --summary {output.summary:q} > {log:q} 2>&1"

@@ -18,7 +18,14 @@ from pathlib import Path
 import yaml
 
 from poselift.datasets import Dataset, get_dataset
-from poselift.study.params import ParamsError, check_params, experiment_settings, validate, validate_settings
+from poselift.study.params import (
+    ParamsError,
+    check_params,
+    experiment_settings,
+    job_settings_of,
+    validate,
+    validate_settings,
+)
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "params.schema.yaml"
 
@@ -78,7 +85,7 @@ def job_settings(params: dict, experiment: str, settings: str | None) -> dict:
         return merged
     if "experiments" not in params or "train" not in params:
         raise ParamsError("without --settings, --params must hold the sections 'train' and 'experiments'")
-    return experiment_settings(params, experiment)
+    return job_settings_of(experiment_settings(params, experiment))
 
 
 def parser(description: str | None) -> argparse.ArgumentParser:
@@ -88,11 +95,14 @@ def parser(description: str | None) -> argparse.ArgumentParser:
     return p
 
 
-def job_parser(description: str | None) -> argparse.ArgumentParser:
-    """`parser` plus what a training or evaluation job is given: its experiment, its model and the data."""
+def job_parser(description: str | None, model: bool = True) -> argparse.ArgumentParser:
+    """`parser` plus what a job of one experiment instance is given: the instance, its model (with `model`),
+    its settings and the data."""
     p = parser(description)
-    p.add_argument("--experiment", required=True, help="experiment name (params: experiments)")
-    p.add_argument("--model", required=True, help="'baseline' or one of the data set's study actions")
+    p.add_argument("--experiment", required=True,
+                   help="experiment instance (params: experiments; its replicate k > 1 is <experiment>@k)")
+    if model:
+        p.add_argument("--model", required=True, help="'baseline' or one of the data set's study actions")
     p.add_argument("--settings", default=None,
                    help="the experiment's training settings as inline JSON (default: merged from --params)")
     p.add_argument("--data-3d", type=Path, required=True, help="data_3d_<dataset>.npz")

@@ -6,15 +6,19 @@ then the second's):
     --summaries  evaluation summaries (JSON; Tables 1, 1b, 2)
     --rows       per-sequence evaluation rows (Parquet; checked against the summaries)
     --histories  training histories (Parquet, one row per epoch; Tables 3, 4)
-and what the data were: `--data-provenance` (prepare's record) and `--keypoints-report` (the keypoints
-stage's, unless the 2D input is prepare's ground truth). The report states the data from these records,
+(an experiment with replicates contributes each instance E, E@2, ..., in order), for the instances with
+routing the route stage's outputs and the classifier's history (`--routing-summary`, `--routing-routes`,
+`--routing-transfer`, `--routing-classification`, `--routing-history`), and what the data were:
+`--data-provenance` (prepare's record) and `--keypoints-report` (the keypoints stage's, unless the 2D input
+is prepare's ground truth). The report states the data from these records,
 and fails, naming both sides, where an evaluation read other data than those, a checkpoint was trained
 on other data than it was evaluated on, the parameters describe other data than were read, or a
 consistency check between the artifacts fails.
 Writes (every file atomically):
-    <tables>/<exp>/table1_mpjpe, table1b_p_mpjpe, table2_mpjve, table3_tpr, table4_epochs .{md,csv,tex}
+    <tables>/<exp>/table1_mpjpe, table1b_p_mpjpe, table2_mpjve, table3_tpr, table4_epochs, table6_significance
+                  (and table5_by_subject; with routing table7_routing, table8_transfer) .{md,csv,tex}
     <tables>/table1_mpjpe, table1b_p_mpjpe, table2_mpjve .{md,csv,tex}   all experiments, the paper's layout
-    <figures>/<exp>/fig5_mpjpe, fig5_mpjve, fig6_epochs .{png,svg}
+    <figures>/<exp>/fig5_mpjpe, fig5_mpjve, fig6_epochs (with routing fig7_confusion, fig8_transfer) .{png,svg}
     <figures>/overview_avg.{png,svg}
     <out> (report.md): what was run, the parameters, the definitions, all tables and figures, consistency
     checks and the provenance (sha256) of every file read.
@@ -23,6 +27,7 @@ The numbers and the text come from `poselift.study`; nothing here computes one.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -30,12 +35,18 @@ from pathlib import Path
 from poselift.io.atomic import write_json, write_text
 from poselift.io.figures import save_figure
 from poselift.study import consistency, report
-from poselift.study.artifacts import check_inputs, load_experiment, load_record
+from poselift.study.artifacts import check_inputs, load_experiment, load_record, load_routing
 from poselift.study.models import models
-from poselift.study.params import experiment_settings
+from poselift.study.params import experiment_instances, experiment_settings
 from poselift.study.provenance import provenance_problems
 from poselift.study.render import Table
 from stages import _cli
+
+ROUTING_ARGUMENTS = {  # artifacts.ROUTING_KINDS -> what the file is
+    "summary": "the route stage's summaries (.json)", "routes": "its per route and sequence rows (.parquet)",
+    "transfer": "its per model and sequence rows (.parquet)",
+    "classification": "its per sequence classifier rows (.parquet)",
+    "history": "the classifier's training histories (.parquet)"}
 
 
 def write_table(table: Table, stem: Path, label: str) -> None:
@@ -45,52 +56,71 @@ def write_table(table: Table, stem: Path, label: str) -> None:
 
 
 def job_files(params: dict, summaries: list[Path], rows: list[Path], histories: list[Path]) -> dict:
-    """experiment -> model -> {summary, rows, history}: the paths, paired with the jobs (experiments in name
-    order, then models)."""
-    jobs = [(e, m) for e in sorted(params["experiments"]) for m in models(_cli.dataset_of(params))]
+    """instance -> model -> {summary, rows, history}: the paths, paired with the jobs (experiments in name
+    order, each experiment's instances in replicate order, then models)."""
+    instances = [i for e in sorted(params["experiments"]) for i in experiment_instances(params, e)]
+    jobs = [(i, m) for i in instances for m in models(_cli.dataset_of(params))]
     for kind, paths in (("summaries", summaries), ("rows", rows), ("histories", histories)):
         if len(paths) != len(jobs):
-            raise ValueError(f"report: {len(paths)} {kind} for {len(jobs)} jobs "
-                             f"({len(params['experiments'])} experiment(s) x {len(jobs) // len(params['experiments'])} "
-                             f"models)")
+            raise ValueError(f"report: {len(paths)} {kind} for {len(jobs)} jobs ({len(instances)} experiment "
+                             f"instance(s) x {len(jobs) // len(instances)} models)")
     files: dict = {}
-    for (experiment, model), summary, row, history in zip(jobs, summaries, rows, histories, strict=True):
-        files.setdefault(experiment, {})[model] = {"summary": Path(summary), "rows": Path(row),
-                                                   "history": Path(history)}
+    for (instance, model), summary, row, history in zip(jobs, summaries, rows, histories, strict=True):
+        files.setdefault(instance, {})[model] = {"summary": Path(summary), "rows": Path(row),
+                                                 "history": Path(history)}
     return files
 
 
+def routing_files(params: dict, lists: dict[str, list[Path]]) -> dict:
+    """instance -> ROUTING_KINDS -> path for the instances with routing (in `job_files`' order)."""
+    routed = [i for e in sorted(params["experiments"]) for i in experiment_instances(params, e)
+              if experiment_settings(params, i)["routing"]]
+    for kind, paths in lists.items():
+        if len(paths) != len(routed):
+            raise ValueError(f"report: {len(paths)} routing {kind} file(s) for {len(routed)} instance(s) with routing")
+    return {instance: {kind: Path(paths[k]) for kind, paths in lists.items()} for k, instance in enumerate(routed)}
+
+
 def main(params: dict, files: dict, provenance: Path, keypoints_report: Path | None, tables_dir: str | os.PathLike,
-         figures_dir: str | os.PathLike, out: str | os.PathLike, summary: str | os.PathLike | None = None) -> None:
+         figures_dir: str | os.PathLike, out: str | os.PathLike, summary: str | os.PathLike | None = None,
+         routing: dict | None = None) -> None:
     """Tables, figures and the report; with `summary`, also the headline numbers as JSON.
-    `params`: the sections `data`, `keypoints`, `train`, `experiments` and `report`."""
+    `params`: the sections `data`, `keypoints`, `train`, `experiments` and `report`; `files`: `job_files`;
+    `routing`: `routing_files` (the instances with routing)."""
     tables_dir, figures_dir, out = Path(tables_dir), Path(figures_dir), Path(out)
     settings = params["report"]
     dataset = _cli.dataset_of(params)
     inputs = [*check_inputs(files), provenance, *([keypoints_report] if keypoints_report is not None else [])]
     prepared = load_record(provenance, "prepare")
     keypoints = None if keypoints_report is None else load_record(keypoints_report)
+    routing = routing or {}
+    inputs += [path for kinds in routing.values() for path in kinds.values()]
     runs_list, built, checks = [], {}, {}
-    for experiment, experiment_files in files.items():
+    for experiment in sorted(params["experiments"]):
         start = time.perf_counter()
-        runs = load_experiment(experiment, experiment_settings(params, experiment), experiment_files, dataset,
-                               settings["table4_action"])
-        disagreements = provenance_problems([runs], prepared, keypoints, params)
-        if disagreements:
-            raise ValueError(f"report: the artifacts disagree about the data ({provenance}"
-                             f"{', ' + str(keypoints_report) if keypoints_report else ''}):\n"
-                             + "\n".join(f"  - {line}" for line in disagreements)
-                             + "\nrerun the study (snakemake) so that every job reads the same data")
-        check = consistency.consistency(runs)
-        exceeded = check[check["max_abs_difference"] > check["limit"]]
-        if not exceeded.empty:
-            first = exceeded.iloc[0]
-            raise ValueError(f"experiment {experiment}: {first['check']} differ by up to "
-                             f"{first['max_abs_difference']:.3g} {first['unit']} (limit {first['limit']:g}): "
-                             f"rerun evaluate for experiment {experiment}")
+        instances = []
+        for instance in experiment_instances(params, experiment):
+            routed = None if instance not in routing else load_routing(instance, routing[instance], dataset)
+            runs = load_experiment(instance, experiment_settings(params, instance), files[instance], dataset,
+                                   settings["table4_action"], routed)
+            disagreements = provenance_problems([runs], prepared, keypoints, params)
+            if disagreements:
+                raise ValueError(f"report: the artifacts disagree about the data ({provenance}"
+                                 f"{', ' + str(keypoints_report) if keypoints_report else ''}):\n"
+                                 + "\n".join(f"  - {line}" for line in disagreements)
+                                 + "\nrerun the study (snakemake) so that every job reads the same data")
+            check = consistency.consistency(runs)
+            exceeded = check[check["max_abs_difference"] > check["limit"]]
+            if not exceeded.empty:
+                first = exceeded.iloc[0]
+                raise ValueError(f"experiment {instance}: {first['check']} differ by up to "
+                                 f"{first['max_abs_difference']:.3g} {first['unit']} (limit {first['limit']:g}): "
+                                 f"rerun evaluate (and route) for experiment {instance}")
+            checks[instance] = check
+            instances.append(runs)
+        runs = dataclasses.replace(instances[0], replicates=tuple(instances[1:]))
         built[experiment] = report.experiment_tables(runs, settings)
         runs_list.append(runs)
-        checks[experiment] = check
         for stem, table in built[experiment].items():
             write_table(table, tables_dir / experiment / stem, f"tab:{experiment}:{stem}")
         for name, fig in report.experiment_figures(runs, settings).items():
@@ -121,10 +151,14 @@ def cli() -> None:
     p.add_argument("--figures-dir", required=True, help="where the figures go (one folder per experiment)")
     p.add_argument("--out", required=True, help="the report (Markdown), e.g. results/report.md")
     p.add_argument("--summary", default=None, help="also the headline numbers as JSON (DVC's metrics)")
+    for kind, what in ROUTING_ARGUMENTS.items():
+        p.add_argument(f"--routing-{kind}", type=Path, nargs="*", default=[],
+                       help=f"{what}, one per experiment instance with routing, in the order of --summaries")
     args = p.parse_args()
     params = _cli.load_params(args.params)
+    routing = routing_files(params, {kind: getattr(args, f"routing_{kind}") for kind in ROUTING_ARGUMENTS})
     main(params, job_files(params, args.summaries, args.rows, args.histories), args.data_provenance,
-         args.keypoints_report, args.tables_dir, args.figures_dir, args.out, args.summary)
+         args.keypoints_report, args.tables_dir, args.figures_dir, args.out, args.summary, routing)
 
 
 if __name__ == "__main__":

@@ -1,65 +1,29 @@
 """Train one model of one experiment: the baseline (all the study actions) or one action's model.
 
 Writes the final checkpoint (VideoPose3D's keys plus ours) and the training history (Parquet, one row
-per epoch). After every epoch a resume checkpoint `<checkpoint stem>.resume.pt` is written atomically
-next to the final one (it is not a declared output, so a workflow manager that deletes outputs before
-a rerun leaves it); a killed job started again resumes from it when its parameters and inputs are the
-same, and ends with the same weights and history as an uninterrupted run. It is removed when the job
-ends. Progress (a line per epoch) goes to stderr: the job's log.
+per epoch); resumable after a kill (`stages._jobs`). Progress (a line per epoch) goes to stderr: the
+job's log.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import sys
-import time
 from pathlib import Path
 
-import pandas as pd
 import torch
 
-from poselift.io.atomic import file_record, write_parquet
-from poselift.io.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
+from poselift.io.atomic import file_record
 from poselift.io.formats import load_2d, load_3d
 from poselift.lifting.model import ModelConfig
 from poselift.lifting.sequences import build_sequences, layout_symmetry, require_complete_split
-from poselift.lifting.training import Schedule, Trainer, resolve_device
+from poselift.lifting.training import Lifting, Schedule, Trainer, resolve_device
 from poselift.lifting.windows import WindowBank
 from poselift.seeding import job_seed
 from poselift.study.budget import fixed_data_ranges, frames_per_action, job_epochs
 from poselift.study.models import model_actions
 from stages import _cli
-
-
-def resume_path(checkpoint: Path) -> Path:
-    return checkpoint.with_name(f"{checkpoint.stem}.resume{checkpoint.suffix}")
-
-
-def read_resume(resume: Path, fingerprint: str, label: str) -> dict | None:
-    """The trainer state of a resume file written by this job with the same parameters and inputs, or None.
-
-    A file that cannot be read (damaged, or of another version) is moved aside with a warning, so the job
-    starts from the first epoch instead of failing every time it is run."""
-    if not resume.exists():
-        return None
-    try:
-        previous = load_checkpoint(resume)
-        state = {"model_pos": previous.model_pos, "optimizer": previous.optimizer, "history": previous.history,
-                 "rng_state": previous.rng_state}
-        if not isinstance(state["rng_state"], dict) or set(state["rng_state"]) != {"dropout", "shuffle"}:
-            raise CheckpointError(f"{resume}: no random-number state of this version")
-    except CheckpointError as err:
-        aside = resume.with_name(f"{resume.name}.unreadable-{time.strftime('%Y%m%dT%H%M%S')}")
-        os.replace(resume, aside)
-        print(f"[{label}] warning: {resume} cannot be read ({str(err).removeprefix(f'{resume}: ')}); moved to "
-              f"{aside}; training starts from the first epoch", file=sys.stderr, flush=True)
-        return None
-    if previous.params.get("fingerprint") != fingerprint:
-        print(f"[{label}] ignoring {resume}: other parameters or inputs", file=sys.stderr, flush=True)
-        return None
-    return state
+from stages._jobs import run_training
 
 
 def main(params: dict, settings: dict, *, experiment: str, model: str, data_3d: Path, data_2d: Path,
@@ -104,49 +68,21 @@ def main(params: dict, settings: dict, *, experiment: str, model: str, data_3d: 
                         lr_decay_by=settings["lr_decay_by"],
                         reference_samples=sum(s.frames for s in all_train) * flips,
                         bn_momentum_start=settings["bn_momentum_start"], bn_momentum_end=settings["bn_momentum_end"])
-    trainer = Trainer(config, bank, test_sequences, symmetry, schedule, settings["batch_size"], seed, tta,
-                      settings["eval_every"], device, settings["bn_statistics"] == "recomputed", label)
+    objective = Lifting(test_sequences, symmetry, tta, device)
+    trainer = Trainer(config, bank, objective, schedule, settings["batch_size"], seed, settings["eval_every"], device,
+                      settings["bn_statistics"] == "recomputed", label, settings["precision"])
     print(f"[{label}] receptive field {rf}, {sum(p.numel() for p in trainer.model.parameters()):,} parameters, "
           f"{bank.frames:,} training frames ({len(bank):,} samples/epoch), {len(test_sequences)} test sequences, "
           f"{epochs} epochs ({settings['budget']}, lr decay by {settings['lr_decay_by']}, batch-norm statistics "
-          f"{settings['bn_statistics']})", file=sys.stderr, flush=True)
+          f"{settings['bn_statistics']}, precision {settings['precision']})", file=sys.stderr, flush=True)
 
     inputs = {"data_3d": file_record(data_3d), "data_2d": file_record(data_2d)}
     record = {"experiment": experiment, "model": model, "seed": params["seed"], "job_seed": seed,
               "settings": settings, "evaluate": params["evaluate"], "epochs": epochs, "inputs": inputs}
-    fingerprint = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
-    record["fingerprint"] = fingerprint
-
-    resume = resume_path(checkpoint)
-    state = read_resume(resume, fingerprint, label)
-    if state is not None:
-        trainer.restore(state)
-        print(f"[{label}] resumed from {resume} after epoch {trainer.epoch}", file=sys.stderr, flush=True)
-
-    def snapshot() -> Checkpoint:
-        state = trainer.state()
-        return Checkpoint(model_pos=state["model_pos"], config=config, epoch=trainer.epoch, lr=trainer.next_lr(),
-                          optimizer=state["optimizer"], params=record, history=state["history"],
-                          rng_state=state["rng_state"])
-
-    start = time.perf_counter()
-    first = trainer.epoch
-    while not trainer.done:
-        row = trainer.train_epoch()
-        save_checkpoint(resume, snapshot())
-        print(trainer.progress_line(row, (time.perf_counter() - start) * trainer.epoch / (trainer.epoch - first)),
-              file=sys.stderr, flush=True)
-
-    save_checkpoint(checkpoint, snapshot())
-    frame = pd.DataFrame(trainer.history)
     constants = {"experiment": experiment, "model": model, "epochs": epochs, "budget": settings["budget"],
                  "lr_decay_by": settings["lr_decay_by"], "bn_statistics": settings["bn_statistics"],
                  "train_frames": bank.frames}
-    for i, (key, value) in enumerate(constants.items()):
-        frame.insert(i, key, value)
-    write_parquet(history, frame)
-    resume.unlink(missing_ok=True)
-    last = trainer.history[-1]
+    last = run_training(trainer, record, checkpoint, history, constants, label)
     print(f"[{label}] done: test MPJPE {last['test_mpjpe']:.1f} mm, MPJVE {last['test_mpjve']:.2f} mm, "
           f"training {last['cum_train_wall_s']:.0f} s", file=sys.stderr, flush=True)
 

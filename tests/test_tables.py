@@ -110,6 +110,16 @@ def summaries_with(values: dict[str, float], frames: dict[str, int]) -> dict:
     return out
 
 
+def rows_with(summaries: dict, sequences: int = 8) -> dict[str, pd.DataFrame]:
+    """Per-sequence rows whose every sequence has its model's summary values (so each paired test sees the
+    summary's difference on every sequence)."""
+    def rows(model: str) -> pd.DataFrame:
+        return pd.DataFrame([{"subject": "S9", "action": f"{a} {k // 4 + 1}", "base_action": a, "camera": k % 4,
+                              "frames": 100, **{m: v for m, v in values.items() if m not in ("frames", "sequences")}}
+                             for a, values in summaries[model]["per_action"].items() for k in range(sequences)])
+    return {model: rows(model) for model in summaries}
+
+
 def test_average_is_unweighted_over_actions():
     values = {a: 40.0 + 5 * i for i, a in enumerate(ACTIONS)}
     frames = {a: 100 * 10**(i % 4) for i, a in enumerate(ACTIONS)}  # frame weighting would change the mean
@@ -123,7 +133,10 @@ def test_average_is_unweighted_over_actions():
 def test_per_action_table_bolds_the_lower_value_of_each_pair():
     values = {a: 50.0 for a in ACTIONS}
     frames = {a: 100 for a in ACTIONS}
-    table = tables.per_action_table([runs_with({}, summaries_with(values, frames))], "mpjpe", decimals=1)
+    summaries = summaries_with(values, frames)
+    runs = tables.ExperimentRuns(name="exp", dataset=H36M, settings=SETTINGS, summaries=summaries,
+                                 rows=rows_with(summaries), histories={})
+    table = tables.per_action_table([runs], "mpjpe", decimals=1, alpha=0.05)
     assert list(table.cells.columns[:4]) == ["Arguments", "Model", "Dir.", "Disc."]
     assert table.cells.iloc[0, 0] == "F=27, UE=15 (baseline 1 E, equal_epochs)"
     # Directions: ours = 51 (worse); Discussion: ours = 49 (better)
@@ -133,7 +146,8 @@ def test_per_action_table_bolds_the_lower_value_of_each_pair():
     md = [[c.strip() for c in line.strip("|").split("|")] for line in table.markdown().splitlines()[2:]]
     assert md[0][2:4] == ["**50.0**", "50.0"]  # baseline row
     assert md[1][2:4] == ["51.0", "**49.0**"]  # ours: Directions worse, Discussion better
-    assert (md[0][-1], md[1][-1]) == ("**50.0**", "50.1")
+    # Avg: 8 actions worse by 1, 7 better by 1: the signed-rank test over the actions finds no difference
+    assert (md[0][-1], md[1][-1]) == ("50.0", "50.1")
     assert table.data.columns[:6].tolist() == ["experiment", "receptive_field", "unit_epochs", "baseline_epochs",
                                                "budget", "model"]
 

@@ -17,7 +17,7 @@ from poselift.io.checkpoint import load_checkpoint
 from poselift.io.formats import load_2d, load_3d
 from poselift.lifting.model import ModelConfig, TemporalModel, TemporalModelOptimized1f
 from poselift.lifting.sequences import build_sequences, layout_symmetry
-from poselift.lifting.training import Schedule, Trainer
+from poselift.lifting.training import Lifting, Schedule, Trainer
 from poselift.lifting.windows import WindowBank
 from stages import train as train_stage
 from tests.conftest import data_params, write_tiny_dataset
@@ -187,8 +187,8 @@ def test_recomputed_batch_norm_statistics_are_training_set_averages(tiny_dataset
     train = build_sequences(d3, d2, meta, ["S1"], ["Walking"], H36M)
     bank = WindowBank(train, 9, 0, symmetry, flip=True)
     assert len(bank) % 8 == 0
-    trainer = Trainer(ModelConfig(filter_widths=(3, 3), channels=16), bank, [], symmetry, Schedule(epochs=1),
-                      batch_size=len(bank) // 8, seed=0, recompute_bn=True)
+    trainer = Trainer(ModelConfig(filter_widths=(3, 3), channels=16), bank, Lifting([], symmetry),
+                      Schedule(epochs=1), batch_size=len(bank) // 8, seed=0, recompute_bn=True)
     trainer.model.expand_bn.running_mean.fill_(5.0)  # stale statistics
     trainer.recompute_bn_statistics()
     with torch.no_grad():

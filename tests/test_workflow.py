@@ -28,6 +28,7 @@ from workflow_utils import (
 )
 
 from poselift.datasets.h36m.names import ACTIONS
+from poselift.io.atomic import sha256_file
 from poselift.study.params import ParamsError, validate
 
 SCHEMA = yaml.safe_load((REPO / "schemas" / "params.schema.yaml").read_text())
@@ -214,6 +215,45 @@ def test_evaluation_parameter_reruns_from_training(tiny_study, edited_params):
 def test_an_added_experiment_runs_its_jobs_and_the_report(tiny_study, edited_params):
     edited_params({"experiments": {"added": {"architecture": [3], "channels": 8}}})  # merged: tiny stays
     assert planned_jobs(tiny_study) == {"train": 16, "evaluate": 16, "report": 1, "all": 1}
+
+
+@pytest.mark.slow
+def test_replicates_and_routing_add_only_their_own_jobs(tiny_study, edited_params):
+    """Replicates are instances "<experiment>@k" with their own 16 + 16 jobs; routing adds a classifier and a
+    route job per instance. Neither reruns a job the experiment already has."""
+    edited_params({"train": {"replicates": 3}})
+    assert planned_jobs(tiny_study) == {"train": 32, "evaluate": 32, "report": 1, "all": 1}
+    output = snakemake(tiny_study, "-n", timeout=120)
+    assert "experiment=tiny@2" in output and "experiment=tiny@3" in output
+    edited_params({"train": {"routing": True}})
+    assert planned_jobs(tiny_study) == {"train_classifier": 1, "route": 1, "report": 1, "all": 1}
+
+
+@pytest.mark.slow
+def test_routing_runs_and_the_report_shows_routed_rows_and_the_transfer_matrix(tiny_study):
+    original = (tiny_study / "params.yaml").read_text()
+    try:
+        params = merged(tiny_params(), {"train": {"routing": True}})
+        params["classifier"].update(architecture=[3], channels=16, epochs=2)
+        write_params(tiny_study, params)
+        snakemake(tiny_study, "--cores", "2", timeout=900)
+        results = tiny_study / "results"
+        report = (results / "report.md").read_text()
+        for text in ("Routed (sequence)", "Routed (window)", "Mixture", "Table 7", "Table 8",
+                     "oracle route vs evaluate", "fig7_confusion.png", "fig8_transfer.png"):
+            assert text in report, text
+        summary = json.loads((results / "metrics" / "tiny" / "routing.json").read_text())
+        assert set(summary["accuracy"]) >= {"window", "sequence", "per_action", "confusion"}
+        assert summary["classifier"]["sha256"] == sha256_file(results / "models" / "tiny" / "classifier.pt")
+        headline = json.loads((results / "summary.json").read_text())["tiny"]["routing"]
+        assert set(headline) == {"classifier_accuracy", "oracle", "sequence", "window", "mixture"}
+        # the oracle route is the per-action row of Table 1, computed by another job
+        ours = json.loads((results / "summary.json").read_text())["tiny"]["ours"]["mpjpe"]
+        assert headline["oracle"]["mpjpe"] == pytest.approx(ours, abs=1e-3)
+        assert (results / "tables" / "tiny" / "table8_transfer.csv").is_file()
+    finally:
+        (tiny_study / "params.yaml").write_text(original)
+        snakemake(tiny_study, "--cores", "1", "report", timeout=300)  # the tiny study's report without routing
 
 
 @pytest.mark.slow

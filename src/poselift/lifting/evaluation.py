@@ -78,19 +78,23 @@ def sub_action(name: str) -> str:
     return parts[1] if len(parts) == 2 else ""
 
 
-def evaluate(model: TemporalModel, sequences: list[Sequence], symmetry: Symmetry, tta: bool,
-             device: torch.device | str = "cpu") -> pd.DataFrame:
-    """One row per test sequence: subject, action, base_action, sub_action, camera, camera_id, frames
-    and the four errors in mm. The model is put in eval mode."""
-    model.eval()
-    inputs = [torch.from_numpy(s.poses_2d).to(device) for s in sequences]
-    predictions = predict(model, inputs, symmetry, tta)
+def score_predictions(predictions: list[torch.Tensor], sequences: list[Sequence]) -> pd.DataFrame:
+    """One row per sequence: subject, action, base_action, sub_action, camera, camera_id, frames and the
+    four errors in mm of `predictions` (T, J, 3) each, metres, against the sequences' 3D poses."""
     rows = []
     for seq, pred in zip(sequences, predictions, strict=True):
         rows.append({
             "subject": seq.subject, "action": seq.action, "base_action": seq.base_action,
             "sub_action": sub_action(seq.action), "camera": seq.camera, "camera_id": seq.camera_id,
             "frames": seq.frames,
-            **sequence_errors(pred, torch.from_numpy(seq.poses_3d).to(device)),
+            **sequence_errors(pred, torch.from_numpy(seq.poses_3d).to(pred.device)),
         })
     return pd.DataFrame(rows)
+
+
+def evaluate(model: TemporalModel, sequences: list[Sequence], symmetry: Symmetry, tta: bool,
+             device: torch.device | str = "cpu") -> pd.DataFrame:
+    """`score_predictions` of the model's predictions of `sequences`. The model is put in eval mode."""
+    model.eval()
+    inputs = [torch.from_numpy(s.poses_2d).to(device) for s in sequences]
+    return score_predictions(predict(model, inputs, symmetry, tta), sequences)

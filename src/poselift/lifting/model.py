@@ -37,12 +37,13 @@ class ModelConfig:
 
     num_joints_in: int = 17  # input joints (17 for Human3.6M, COCO)
     in_features: int = 2  # features per input joint (2: x, y)
-    num_joints_out: int = 17  # output joints (1 for the trajectory model)
+    num_joints_out: int = 17  # output joints (1 for the trajectory model; the actions for the action classifier)
     filter_widths: tuple[int, ...] = (3, 3, 3)  # odd widths; their product is the receptive field
     causal: bool = False  # use only past frames (real-time setting)
     dropout: float = 0.25
     channels: int = 1024
     dense: bool = False  # ablation: dense (undilated) kernels of the same span
+    out_features: int = 3  # values per output joint: 3 for a 3D position, 1 for an action's logit
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "filter_widths", tuple(int(w) for w in self.filter_widths))
@@ -80,7 +81,7 @@ class TemporalModelBase(nn.Module):
         c = config.channels
         self.expand_bn = nn.BatchNorm1d(c, momentum=0.1)
         self.layers_bn = nn.ModuleList(nn.BatchNorm1d(c, momentum=0.1) for _ in range(2 * (len(fw) - 1)))
-        self.shrink = nn.Conv1d(c, config.num_joints_out * 3, 1)
+        self.shrink = nn.Conv1d(c, config.num_joints_out * config.out_features, 1)
 
     def total_causal_shift(self) -> int:
         """Frames by which the 2D window is shifted into the past so that the output frame is the
@@ -117,7 +118,7 @@ class TemporalModel(TemporalModelBase):
         self.layers_conv = nn.ModuleList(layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, T, J_in, F) 2D poses -> (B, T - RF + 1, J_out, 3)."""
+        """(B, T, J_in, F) 2D poses -> (B, T - RF + 1, J_out, 3) (out_features values per output joint)."""
         self._check_input(x)
         b, t = x.shape[:2]
         x = x.reshape(b, t, -1).transpose(1, 2)  # (B, J_in*F, T)
@@ -128,7 +129,7 @@ class TemporalModel(TemporalModelBase):
             x = self.drop(self.relu(self.layers_bn[2 * i](self.layers_conv[2 * i](x))))
             x = res + self.drop(self.relu(self.layers_bn[2 * i + 1](self.layers_conv[2 * i + 1](x))))
         x = self.shrink(x)  # (B, J_out*3, T')
-        return x.transpose(1, 2).reshape(b, -1, self.config.num_joints_out, 3)
+        return x.transpose(1, 2).reshape(b, -1, self.config.num_joints_out, self.config.out_features)
 
 
 class TemporalModelOptimized1f(TemporalModelBase):
@@ -139,6 +140,13 @@ class TemporalModelOptimized1f(TemporalModelBase):
     matrix product over non-overlapping groups of fw[i] time steps; the forward pass keeps
     activations channels-last (B, T, C) and multiplies by the conv weights reshaped to
     (C_out, fw[i] * C_in), which needs no im2col and suits BLAS.
+
+    `compute_dtype` bfloat16 (mixed precision): the blocks' C x C products and the activations between
+    them are bfloat16, with the float32 weights cast per step (they stay the master copy, and their
+    gradients are float32). The first product (2D input to C channels) and the last (C channels to the
+    joints) stay float32: at 1024 channels they are about 5% of the products' work, and they decide the
+    input's and the output's resolution (bfloat16 keeps 8 significant bits, so a 0.5 m coordinate would
+    sit on a 4 mm grid). Batch norm is float32 throughout (`batch_norm_relu_dropout`).
     """
 
     def __init__(self, config: ModelConfig, dropout_generator: torch.Generator | None = None):
@@ -146,6 +154,7 @@ class TemporalModelOptimized1f(TemporalModelBase):
             raise ValueError("the strided single-frame model does not support dense kernels")
         super().__init__(config)
         self.dropout_generator = dropout_generator  # where training draws its dropout masks (None: torch's global)
+        self.compute_dtype = torch.float32  # dtype of the blocks' products: float32 | bfloat16 (mixed precision)
         fw, c = config.filter_widths, config.channels
         self.expand_conv = nn.Conv1d(config.num_joints_in * config.in_features, c, fw[0], stride=fw[0], bias=False)
         layers = []
@@ -163,10 +172,11 @@ class TemporalModelOptimized1f(TemporalModelBase):
         return F.linear(x.reshape(b, t // k, k * c_in), weight, conv.bias)
 
     def _activate(self, y: torch.Tensor, bn: nn.BatchNorm1d) -> torch.Tensor:
-        """Dropout(ReLU(BN(y))) of channels-last y (B, T, C), fused in training."""
+        """Dropout(ReLU(BN(y))) of channels-last y (B, T, C), fused in training; out in `compute_dtype`."""
         b, t, c = y.shape
         p = self.drop.p if self.training else 0.0
-        return batch_norm_relu_dropout(y.reshape(b * t, c), bn, p, self.dropout_generator).view(b, t, c)
+        out = batch_norm_relu_dropout(y.reshape(b * t, c), bn, p, self.dropout_generator, self.compute_dtype)
+        return out.view(b, t, c)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, RF * k, J_in, F) 2D poses -> (B, k, J_out, 3); training uses k = 1."""
@@ -183,10 +193,10 @@ class TemporalModelOptimized1f(TemporalModelBase):
             # res (B, T', C): the centre (causal: last) step of each group of w, the residual branch
             y, res = strided_conv_with_residual(x, self.layers_conv[2 * i], offset)
             x = self._activate(y, self.layers_bn[2 * i])
-            x = res + self._activate(F.linear(x, self.layers_conv[2 * i + 1].weight[:, :, 0]),
-                                     self.layers_bn[2 * i + 1])
-        x = F.linear(x, self.shrink.weight[:, :, 0], self.shrink.bias)  # (B, T', J_out*3)
-        return x.reshape(b, -1, self.config.num_joints_out, 3)
+            pointwise = self.layers_conv[2 * i + 1].weight[:, :, 0].to(x.dtype)  # (C, C)
+            x = res + self._activate(F.linear(x, pointwise), self.layers_bn[2 * i + 1])
+        x = F.linear(x.float(), self.shrink.weight[:, :, 0], self.shrink.bias)  # (B, T', J_out*3), float32
+        return x.reshape(b, -1, self.config.num_joints_out, self.config.out_features)
 
 
 def trajectory_config(config: ModelConfig) -> ModelConfig:

@@ -12,6 +12,9 @@ history and the random-number states (the shuffle generator and the dropout gene
 after any epoch and resuming gives the same weights and history. The trainer leaves torch's global
 generator as it found it: weights are initialised inside `torch.random.fork_rng`, and dropout and
 shuffling draw from generators of their own, all seeded from the job's seed.
+
+Precision `bf16` trains with bfloat16 matrix products in the blocks (`TemporalModelOptimized1f.compute_dtype`)
+and float32 everywhere else: master weights, optimizer, batch-norm statistics, loss and evaluation.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ import math
 import sys
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import torch
+from torch import nn
 from tqdm import tqdm
 
 from poselift.lifting.aggregation import per_action
@@ -31,6 +36,8 @@ from poselift.lifting.metrics import MM, mpjpe
 from poselift.lifting.model import ModelConfig, TemporalModel, TemporalModelOptimized1f
 from poselift.lifting.sequences import Sequence, Symmetry
 from poselift.lifting.windows import WindowBank
+
+PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16}  # train.precision -> dtype of the blocks' products
 
 
 def resolve_device(name: str) -> torch.device:
@@ -72,31 +79,88 @@ class Schedule:
         return self.bn_momentum_start * ratio ** ((epoch - 1) / self.epochs)
 
 
+class Objective(Protocol):
+    """What a training job optimises and how it scores the test set, for `Trainer`."""
+
+    loss_unit: tuple[float, str]  # factor and unit of the printed training loss (1000, "mm" for MPJPE in metres)
+
+    def loss(self, model: nn.Module, bank: WindowBank, ids: torch.Tensor) -> torch.Tensor:
+        """The mean loss of the training samples `ids` (B,) of `bank`."""
+
+    def score(self, model: TemporalModel) -> dict[str, float]:
+        """The test columns of a history row, from the dilated model holding the trained weights."""
+
+    def columns(self) -> list[str]:
+        """The names `score` returns (NaN in an epoch without evaluation)."""
+
+    def summary(self, row: dict) -> str:
+        """The test score of a history row for a progress line."""
+
+
+class Lifting:
+    """2D-to-3D lifting (VideoPose3D): MPJPE against the root-zeroed target; scored with VideoPose3D's
+    evaluation on the model's own test sequences (the action-wise average and each own action, mm).
+
+    Args:
+        test_sequences: the model's own test sequences.
+        symmetry: flip lists, for test-time augmentation.
+        tta: test-time flip augmentation in the scores.
+        device: where the test sequences are evaluated.
+    """
+
+    loss_unit = (MM, "mm")
+
+    def __init__(self, test_sequences: list[Sequence], symmetry: Symmetry, tta: bool = True,
+                 device: torch.device | str = "cpu"):
+        self.test_sequences, self.symmetry, self.tta, self.device = test_sequences, symmetry, tta, device
+        self.test_actions = sorted({s.base_action for s in test_sequences})
+
+    def loss(self, model: nn.Module, bank: WindowBank, ids: torch.Tensor) -> torch.Tensor:
+        x, y = bank.batch(ids)  # (B, RF, J_in, 2), (B, 1, J_out, 3)
+        return mpjpe(model(x), y)
+
+    def score(self, model: TemporalModel) -> dict[str, float]:
+        rows = evaluate(model, self.test_sequences, self.symmetry, self.tta, self.device)
+        by_action = per_action(rows, ("mpjpe", "mpjve"))
+        out = {"test_mpjpe": float(by_action["mpjpe"].mean()), "test_mpjve": float(by_action["mpjve"].mean())}
+        for action in self.test_actions:
+            out[f"test_mpjpe_{action}"] = float(by_action.loc[action, "mpjpe"])
+            out[f"test_mpjve_{action}"] = float(by_action.loc[action, "mpjve"])
+        return out
+
+    def columns(self) -> list[str]:
+        return ["test_mpjpe", "test_mpjve",
+                *(f"test_{m}_{a}" for a in self.test_actions for m in ("mpjpe", "mpjve"))]
+
+    def summary(self, row: dict) -> str:
+        return f"test MPJPE {row['test_mpjpe']:.1f} mm MPJVE {row['test_mpjve']:.2f} mm"
+
+
 class Trainer:
     """One training job: model, optimizer, data and the per-epoch history.
 
     Args:
         config: architecture.
         bank: the training windows (on `device`).
-        test_sequences: the model's own test sequences, scored after every `eval_every` epochs
-            and after the last.
-        symmetry: flip lists, for test-time augmentation.
+        objective: the loss and the test score (`Lifting`, or the action classifier's).
         schedule: epochs, learning rate and batch-norm momentum.
         batch_size: samples per step.
         seed: seeds weight initialisation, shuffling and dropout.
-        tta: test-time flip augmentation in the per-epoch scores.
-        eval_every: score the test set every this many epochs.
+        eval_every: score the test set every this many epochs (and after the last).
         recompute_bn: before scoring, re-estimate the batch-norm statistics over the training set
             (`recompute_bn_statistics`) instead of using the running averages.
         label: printed in progress lines (e.g. "f27_ue15/Eating").
+        precision: "fp32", or "bf16" for bfloat16 matrix products in training (see the module docstring).
     """
 
-    def __init__(self, config: ModelConfig, bank: WindowBank, test_sequences: list[Sequence], symmetry: Symmetry,
-                 schedule: Schedule, batch_size: int, seed: int, tta: bool = True, eval_every: int = 1,
-                 device: torch.device | str = "cpu", recompute_bn: bool = False, label: str = ""):
-        self.config, self.bank, self.test_sequences = config, bank, test_sequences
-        self.symmetry, self.schedule, self.batch_size = symmetry, schedule, batch_size
-        self.tta, self.eval_every, self.device, self.label = tta, eval_every, torch.device(device), label
+    def __init__(self, config: ModelConfig, bank: WindowBank, objective: Objective, schedule: Schedule,
+                 batch_size: int, seed: int, eval_every: int = 1, device: torch.device | str = "cpu",
+                 recompute_bn: bool = False, label: str = "", precision: str = "fp32"):
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
+        self.config, self.bank, self.objective = config, bank, objective
+        self.schedule, self.batch_size = schedule, batch_size
+        self.eval_every, self.device, self.label = eval_every, torch.device(device), label
         self.recompute_bn = recompute_bn
         with torch.random.fork_rng(devices=[]):  # the global generator is restored on exit
             torch.manual_seed(seed)
@@ -110,12 +174,12 @@ class Trainer:
         else:
             self.dropout.manual_seed(seed)
         model.dropout_generator = self.dropout
+        model.compute_dtype = PRECISIONS[precision]
         self.model = model.to(self.device)
         self.eval_model = eval_model.to(self.device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=schedule.lr, amsgrad=True, fused=True)
         self.shuffle = torch.Generator().manual_seed(seed)
         self.history: list[dict] = []
-        self.test_actions = sorted({s.base_action for s in test_sequences})
 
     @property
     def epoch(self) -> int:
@@ -152,11 +216,13 @@ class Trainer:
         """
         norms = [self.model.expand_bn, *self.model.layers_bn]
         momenta, dropout = [bn.momentum for bn in norms], self.model.drop.p
+        compute_dtype = self.model.compute_dtype
         for bn in norms:
             bn.reset_running_stats()
             bn.momentum = None  # cumulative average
         self.model.train()
         self.model.drop.p = 0.0
+        self.model.compute_dtype = torch.float32  # the statistics of the float32 activations evaluation sees
         try:
             for ids in self.bank.epoch_batches(self.batch_size, torch.Generator().manual_seed(0)):
                 self.model(self.bank.batch(ids)[0])
@@ -164,19 +230,15 @@ class Trainer:
             for bn, momentum in zip(norms, momenta, strict=True):
                 bn.momentum = momentum
             self.model.drop.p = dropout
+            self.model.compute_dtype = compute_dtype
 
     def score(self) -> dict[str, float]:
-        """Test errors of the current weights: the action-wise average and each own action, in mm."""
+        """The objective's test score of the current weights."""
         if self.recompute_bn:
             self.recompute_bn_statistics()
         self.eval_model.load_state_dict(self.model.state_dict())
-        rows = evaluate(self.eval_model, self.test_sequences, self.symmetry, self.tta, self.device)
-        by_action = per_action(rows, ("mpjpe", "mpjve"))
-        out = {"test_mpjpe": float(by_action["mpjpe"].mean()), "test_mpjve": float(by_action["mpjve"].mean())}
-        for action in self.test_actions:
-            out[f"test_mpjpe_{action}"] = float(by_action.loc[action, "mpjpe"])
-            out[f"test_mpjve_{action}"] = float(by_action.loc[action, "mpjve"])
-        return out
+        self.eval_model.eval()
+        return self.objective.score(self.eval_model)
 
     def train_epoch(self) -> dict:
         """Train one epoch, score it if due, and return (and record) its row of the history."""
@@ -194,9 +256,8 @@ class Trainer:
         interactive = sys.stderr.isatty()
         for ids in tqdm(batches, desc=f"{self.label} epoch {epoch}", unit="batch", leave=False,
                         disable=not interactive):
-            x, y = self.bank.batch(ids)  # (B, RF, J_in, 2), (B, 1, 17, 3)
             self.optimizer.zero_grad(set_to_none=True)
-            loss = mpjpe(self.model(x), y)
+            loss = self.objective.loss(self.model, self.bank, ids)
             loss.backward()
             self.optimizer.step()
             loss_sum += loss.detach() * len(ids)
@@ -206,7 +267,8 @@ class Trainer:
         samples = len(self.bank)
         row = {
             "epoch": epoch, "lr": lr, "bn_momentum": momentum, "samples": samples,
-            "samples_seen": samples_before + samples, "train_loss": float(loss_sum) / samples * MM,
+            "samples_seen": samples_before + samples,
+            "train_loss": float(loss_sum) / samples * self.objective.loss_unit[0],
             "train_wall_s": train_wall,
             "cum_train_wall_s": (self.history[-1]["cum_train_wall_s"] if self.history else 0.0) + train_wall,
             "samples_per_s": samples / train_wall if train_wall > 0 else math.inf,
@@ -215,9 +277,7 @@ class Trainer:
         if epoch % self.eval_every == 0 or epoch == self.schedule.epochs:
             row.update(self.score())
         else:
-            row.update({"test_mpjpe": math.nan, "test_mpjve": math.nan})
-            for action in self.test_actions:
-                row[f"test_mpjpe_{action}"] = row[f"test_mpjve_{action}"] = math.nan
+            row.update(dict.fromkeys(self.objective.columns(), math.nan))
         row["eval_wall_s"] = time.perf_counter() - start
         row["wall_s"] = row["train_wall_s"] + row["eval_wall_s"]
         self.history.append(row)
@@ -226,8 +286,8 @@ class Trainer:
     def progress_line(self, row: dict, elapsed: float) -> str:
         remaining = self.schedule.epochs - row["epoch"]
         eta = elapsed / row["epoch"] * remaining
-        test = (f"test MPJPE {row['test_mpjpe']:.1f} mm MPJVE {row['test_mpjve']:.2f} mm"
-                if not np.isnan(row["test_mpjpe"]) else "test -")
+        evaluated = not np.isnan(row[self.objective.columns()[0]])
+        test = self.objective.summary(row) if evaluated else "test -"
         return (f"[{self.label}] epoch {row['epoch']}/{self.schedule.epochs} lr {row['lr']:.6f} "
-                f"loss {row['train_loss']:.1f} mm {test} | {row['train_wall_s']:.1f} s "
+                f"loss {row['train_loss']:.1f} {self.objective.loss_unit[1]} {test} | {row['train_wall_s']:.1f} s "
                 f"{row['samples_per_s']:,.0f} samples/s ETA {time.strftime('%H:%M:%S', time.gmtime(eta))}")

@@ -42,11 +42,14 @@ class WindowBank:
         frame_ranges: per sequence, the (start, stop) target frames to train on (a data budget);
             None takes every frame. The 2D context of a window may reach outside the range.
         device: where the data lives (the GPU when training on one).
+        labels: per sequence a class index (the action classifier's target), or None.
+        stride: train on every `stride`-th target frame of each range (1: every frame; neighbouring
+            windows share all but one frame, so a classifier learns as well from fewer of them).
     """
 
     def __init__(self, sequences: list[Sequence], receptive_field: int, causal_shift: int, symmetry: Symmetry,
                  flip: bool, frame_ranges: list[tuple[int, int]] | None = None,
-                 device: torch.device | str = "cpu"):
+                 device: torch.device | str = "cpu", labels: list[int] | None = None, stride: int = 1):
         if not sequences:
             raise ValueError("no training sequences")
         pad = (receptive_field - 1) // 2
@@ -54,7 +57,7 @@ class WindowBank:
         self.receptive_field = receptive_field
         self.symmetry = symmetry
         self.flip = flip
-        inputs, targets, input_start, target_index = [], [], [], []
+        inputs, targets, input_start, target_index, sample_labels = [], [], [], [], []
         in_offset = tg_offset = 0
         for i, seq in enumerate(sequences):
             n = seq.frames
@@ -63,15 +66,18 @@ class WindowBank:
             target = seq.poses_3d.copy()
             target[:, 0] = 0  # the root trajectory is not predicted
             targets.append(target)
-            frames = np.arange(start, stop)
+            frames = np.arange(start, stop, stride)
             input_start.append(in_offset + frames)  # window [t - left, t + right] sits at padded t
             target_index.append(tg_offset + frames)
+            if labels is not None:
+                sample_labels.append(np.full(len(frames), labels[i], dtype=np.int64))
             in_offset += n + left + right
             tg_offset += n
         self.inputs = torch.from_numpy(np.concatenate(inputs)).to(device)  # (sum T + pads, J_in, 2)
         self.targets = torch.from_numpy(np.concatenate(targets)).to(device)  # (sum T, 17, 3), metres
         self.input_start = torch.from_numpy(np.concatenate(input_start)).to(device)  # (N,)
         self.target_index = torch.from_numpy(np.concatenate(target_index)).to(device)  # (N,)
+        self.labels = torch.from_numpy(np.concatenate(sample_labels)).to(device) if labels is not None else None  # (N,)
         self.offsets = torch.arange(receptive_field, device=device)  # (RF,)
         self.kps_perm = _swap_permutation(self.inputs.shape[1], symmetry.kps_left, symmetry.kps_right).to(device)
         self.joints_perm = _swap_permutation(self.targets.shape[1], symmetry.joints_left,
@@ -99,6 +105,12 @@ class WindowBank:
             x = torch.cat([x[..., :1] * sign[..., None], x[..., 1:]], dim=-1)
             y = torch.cat([y[..., :1] * sign[..., None], y[..., 1:]], dim=-1)
         return x, y
+
+    def batch_labels(self, ids: torch.Tensor) -> torch.Tensor:
+        """Samples `ids` (B,) -> their class indices (B,) (a flipped copy keeps its sample's label)."""
+        if self.labels is None:
+            raise ValueError("this window bank holds no labels")
+        return self.labels[ids % self.frames]
 
     def epoch_batches(self, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
         """A shuffled epoch: ceil(N / batch_size) batches of nearly equal size (never a batch of one,

@@ -13,7 +13,7 @@ import pandas as pd
 from poselift.datasets.description import Dataset
 from poselift.lifting.aggregation import METRICS
 from poselift.study.models import BASELINE, model_actions
-from poselift.study.tables import ExperimentRuns
+from poselift.study.tables import ExperimentRuns, RoutingRuns
 
 HISTORY_COLUMNS = ("experiment", "model", "epoch", "epochs", "train_wall_s", "cum_train_wall_s", "test_mpjpe",
                    "test_mpjve")
@@ -97,15 +97,15 @@ def load_history(path: Path, experiment: str, model: str, table4_action: str) ->
 
 
 def load_experiment(experiment: str, settings: Mapping[str, Any], files: Mapping[str, JobFiles],
-                    dataset: Dataset, table4_action: str) -> ExperimentRuns:
-    """Every artifact of one experiment; `files`: model -> kind -> path."""
+                    dataset: Dataset, table4_action: str, routing: RoutingRuns | None = None) -> ExperimentRuns:
+    """Every artifact of one experiment instance; `files`: model -> kind -> path."""
     summaries, rows, histories = {}, {}, {}
     for model, paths in files.items():
         summaries[model] = load_summary(paths["summary"], experiment, model, dataset)
         rows[model] = load_rows(paths["rows"], experiment, model, dataset)
         histories[model] = load_history(paths["history"], experiment, model, table4_action)
     return ExperimentRuns(name=experiment, dataset=dataset, settings=settings, summaries=summaries, rows=rows,
-                          histories=histories)
+                          histories=histories, routing=routing)
 
 
 def load_record(path: Path, stage: str | None = None) -> dict[str, Any]:
@@ -117,3 +117,33 @@ def load_record(path: Path, stage: str | None = None) -> dict[str, Any]:
     if stage is not None and record.get("stage") != stage:
         raise ValueError(f"{path}: not a record of the {stage} stage")
     return record
+
+
+ROUTING_KINDS = ("summary", "routes", "transfer", "classification", "history")  # the route and classifier outputs
+
+
+def load_routing(experiment: str, files: JobFiles, dataset: Dataset) -> RoutingRuns:
+    """The routing outputs of one experiment instance (`files`: ROUTING_KINDS -> path), each checked to be
+    that instance's and to cover every study action."""
+    missing = [f"  {path} ({kind} of the routing of {experiment})" for kind, path in files.items()
+               if not Path(path).is_file()]
+    if missing:
+        raise FileNotFoundError("report: routing input file(s) missing:\n" + "\n".join(missing))
+    summary = load_record(Path(files["summary"]))
+    if summary.get("experiment") != experiment:
+        raise ValueError(f"{files['summary']}: holds experiment {summary.get('experiment')!r}; expected {experiment!r}")
+    frames = {}
+    for kind in ("routes", "transfer", "classification"):
+        frame = pd.read_parquet(files[kind])
+        if set(frame["experiment"]) != {experiment}:
+            raise ValueError(f"{files[kind]}: holds experiment(s) {sorted(set(frame['experiment']))}; "
+                             f"expected {experiment!r}")
+        if set(frame["base_action"]) != set(dataset.study_actions):
+            raise ValueError(f"{files[kind]}: covers actions {sorted(set(frame['base_action']))}, not the "
+                             f"{len(dataset.study_actions)} study actions")
+        frames[kind] = frame
+    history = pd.read_parquet(files["history"])
+    if set(history["experiment"]) != {experiment} or set(history["model"]) != {"classifier"}:
+        raise ValueError(f"{files['history']}: not the classifier history of {experiment}")
+    return RoutingRuns(summary=summary, routes=frames["routes"], transfer=frames["transfer"],
+                       classification=frames["classification"], history=history)

@@ -13,6 +13,8 @@ from poselift.study.tables import ExperimentRuns, number, training_cost
 SUMMARY_TOLERANCE_MM = 1e-6  # evaluation summary vs its own per-sequence rows: float noise only
 HISTORY_TOLERANCE_MM = 1e-2  # training's last test score vs evaluate: the same protocol and weights (0 on CPU)
 TIME_TOLERANCE_S = 1e-6  # the history's summed training time vs its running total: float noise only
+ROUTE_TOLERANCE_MM = 1e-3  # route stage vs evaluate: the same weights and protocol in another job (0 on CPU)
+ROUTE_KEYS = ["subject", "action", "camera"]
 
 
 def _difference(a: float, b: float) -> float:
@@ -44,7 +46,7 @@ def consistency(runs: ExperimentRuns) -> pd.DataFrame:
         final = float(history["test_mpjpe"].iloc[-1])
         history_diff = max(history_diff, _difference(final, number(runs.summaries[model]["average"]["mpjpe"])))
         tc_diff = max(tc_diff, abs(training_cost(history) - float(history["cum_train_wall_s"].iloc[-1])))
-    return pd.DataFrame({
+    checks = pd.DataFrame({
         "check": ["evaluation summary vs per-sequence rows (errors)",
                   "evaluation summary vs per-sequence rows (frames)",
                   "last test MPJPE of the training history vs evaluate",
@@ -53,3 +55,28 @@ def consistency(runs: ExperimentRuns) -> pd.DataFrame:
         "unit": ["mm", "frames", "mm", "s"],
         "limit": [SUMMARY_TOLERANCE_MM, 0.0, HISTORY_TOLERANCE_MM, TIME_TOLERANCE_S],
     })
+    if runs.routing is None:
+        return checks
+    return pd.concat([checks, pd.DataFrame({
+        "check": ["oracle route vs evaluate of each action's model (per sequence)",
+                  "transfer matrix vs evaluate (each model on its own test sequences)"],
+        "max_abs_difference": [_route_difference(runs, "oracle"), _route_difference(runs, "transfer")],
+        "unit": ["mm", "mm"], "limit": [ROUTE_TOLERANCE_MM, ROUTE_TOLERANCE_MM]})], ignore_index=True)
+
+
+def _route_difference(runs: ExperimentRuns, kind: str) -> float:
+    """Largest |MPJPE| difference per sequence between the route stage and evaluate: the oracle route against
+    each action model's rows, or every model's transfer rows against its own evaluation rows."""
+    largest = 0.0
+    routes, transfer = runs.routing.routes, runs.routing.transfer
+    for model in (BASELINE, *runs.actions):
+        if kind == "oracle" and model == BASELINE:
+            continue
+        evaluated = runs.rows[model].set_index(ROUTE_KEYS)["mpjpe"]
+        if kind == "oracle":
+            scored = routes[(routes["route"] == "oracle") & (routes["base_action"] == model)]
+        else:
+            scored = transfer[transfer["model"] == model]
+        scored = scored.set_index(ROUTE_KEYS)["mpjpe"].reindex(evaluated.index)
+        largest = max(largest, float((scored - evaluated).abs().max()) if scored.notna().all() else math.inf)
+    return largest

@@ -38,20 +38,56 @@ def validate(params: dict, schema: dict, partial: bool = False) -> None:
         raise ParamsError("invalid parameters:\n" + "\n".join(lines))
 
 
+STUDY_SETTINGS = ("replicates", "routing")  # settings that decide which jobs an experiment has, not what a job does
+
+
+def job_settings_of(settings: dict) -> dict:
+    """What a job of an experiment receives: its settings without `STUDY_SETTINGS` (so that adding replicates
+    or routing to an experiment reruns no job it already has)."""
+    return {k: v for k, v in settings.items() if k not in STUDY_SETTINGS}
+
+
 def validate_settings(settings: dict, schema: dict) -> None:
-    """Check one experiment's complete training settings (`train` merged with the experiment's overrides)."""
+    """Check one job's complete training settings (`train` merged with the experiment's overrides, without
+    `STUDY_SETTINGS`)."""
     defs = schema["$defs"]
-    required = schema["properties"]["train"]["allOf"][1]["required"]
+    required = [k for k in schema["properties"]["train"]["allOf"][1]["required"] if k not in STUDY_SETTINGS]
     validate(settings, {"$defs": defs, "allOf": [{"$ref": "#/$defs/train_settings"}, {"required": required}]})
 
 
+REPLICATE_MARK = "@"  # replicate k > 1 of experiment E runs as the experiment instance "E@k"
+
+
+def split_instance(instance: str) -> tuple[str, int]:
+    """(experiment, replicate) of an experiment instance: "f1_ue15" -> ("f1_ue15", 1), "f1_ue15@2" -> (.., 2)."""
+    name, mark, replicate = instance.partition(REPLICATE_MARK)
+    if not mark:
+        return name, 1
+    if not replicate.isdigit() or int(replicate) < 2:
+        raise ParamsError(f"experiment instance {instance!r}: the replicate after {REPLICATE_MARK!r} must be 2 or more")
+    return name, int(replicate)
+
+
+def experiment_instances(params: dict, experiment: str) -> list[str]:
+    """The instances of one experiment, one per replicate: the experiment itself (replicate 1), then
+    "<experiment>@2" .. "<experiment>@R" (R: its `replicates`). Each instance is a full set of jobs whose
+    seeds derive from the instance's name."""
+    replicates = experiment_settings(params, experiment)["replicates"]
+    return [experiment, *(f"{experiment}{REPLICATE_MARK}{k}" for k in range(2, replicates + 1))]
+
+
 def experiment_settings(params: dict, experiment: str) -> dict:
-    """The training settings of one experiment: `train` defaults overridden by the experiment's keys."""
+    """The training settings of one experiment (or of one of its replicates, "E@k"): `train` defaults
+    overridden by the experiment's keys."""
     experiments = params["experiments"]
-    if experiment not in experiments:
-        raise ParamsError(f"unknown experiment {experiment!r}; defined: {', '.join(experiments)}")
+    name, replicate = split_instance(experiment)
+    if name not in experiments:
+        raise ParamsError(f"unknown experiment {name!r}; defined: {', '.join(experiments)}")
     settings = copy.deepcopy(params["train"])
-    settings.update(copy.deepcopy(experiments[experiment] or {}))
+    settings.update(copy.deepcopy(experiments[name] or {}))
+    if replicate > settings["replicates"]:
+        raise ParamsError(f"experiment instance {experiment!r}: experiment {name} has {settings['replicates']} "
+                          f"replicate(s)")
     return settings
 
 

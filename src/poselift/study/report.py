@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from poselift.io.atomic import sha256_file
 from poselift.io.figures import FIGURE_FORMATS
 from poselift.lifting.model import receptive_field
-from poselift.study import figures, tables, tpr
+from poselift.study import experts, figures, tables, tpr
 from poselift.study.models import models
 from poselift.study.render import Table
 from poselift.study.tables import ExperimentRuns
@@ -27,24 +27,32 @@ PARAM_SECTIONS = ("data", "keypoints", "train", "experiments", "report")
 TITLES = {"table1_mpjpe": "Table 1: MPJPE per action", "table1b_p_mpjpe": "Table 1b: P-MPJPE per action",
           "table2_mpjve": "Table 2: MPJVE per action", "table3_tpr": "Table 3: training cost and TPR",
           "table4_epochs": "Table 4: test MPJPE against epoch",
-          "table5_by_subject": "Table 5: per action and test subject, SA against MA (VideoPose3D's Table 4)"}
+          "table5_by_subject": "Table 5: per action and test subject, SA against MA (VideoPose3D's Table 4)",
+          "table6_significance": "Table 6: baseline against Ours, paired tests",
+          "table7_routing": "Table 7: experts without test labels (routing)",
+          "table8_transfer": "Table 8: transfer matrix, every model on every test action"}
 PER_ACTION_TABLES = {"table1_mpjpe": "mpjpe", "table1b_p_mpjpe": "p_mpjpe", "table2_mpjve": "mpjve"}
 EXPERIMENT_FIGURES = ("fig5_mpjpe", "fig5_mpjve", "fig6_epochs")  # each experiment's figures (experiment_figures)
+ROUTING_FIGURES = ("fig7_confusion", "fig8_transfer")  # and those of an experiment with routing
+ROUTING_TABLES = ("table7_routing", "table8_transfer")
 
 
 TABLE_FORMATS = ("md", "csv", "tex")
 
 
 def table_names(report: Mapping) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The stems of each experiment's tables and of the tables across experiments (`report`: params `report`),
-    as `experiment_tables` and `combined_tables` make them: what the workflow declares as outputs."""
+    """The stems of each experiment's tables (routing tables aside: `ROUTING_TABLES`) and of the tables across
+    experiments (`report`: params `report`), as `experiment_tables` and `combined_tables` make them: what the
+    workflow declares as outputs."""
     by_subject = ("table5_by_subject",) if report["by_subject"] is not None else ()
-    return (*PER_ACTION_TABLES, "table3_tpr", "table4_epochs", *by_subject), (*PER_ACTION_TABLES, *by_subject)
+    return ((*PER_ACTION_TABLES, "table3_tpr", "table4_epochs", *by_subject, "table6_significance"),
+            (*PER_ACTION_TABLES, *by_subject))
 
 
 def experiment_tables(runs: ExperimentRuns, report: Mapping) -> dict[str, Table]:
-    """Tables 1, 1b, 2, 3 and 4 of one experiment (`report`: params `report`)."""
-    per_action = {stem: tables.per_action_table([runs], metric, report["decimals"])
+    """Tables 1, 1b, 2, 3, 4 and 6 of one experiment (5 when asked for, 7 and 8 with routing; `report`:
+    params `report`)."""
+    per_action = {stem: tables.per_action_table([runs], metric, report["decimals"], report["alpha"])
                   for stem, metric in PER_ACTION_TABLES.items()}
     built = {
         **per_action,
@@ -53,12 +61,16 @@ def experiment_tables(runs: ExperimentRuns, report: Mapping) -> dict[str, Table]
     }
     if report["by_subject"] is not None:
         built["table5_by_subject"] = tables.by_subject_table([runs], report["by_subject"], report["decimals"])
+    built["table6_significance"] = tables.significance_table(runs, "mpjpe", report["decimals"], report["alpha"])
+    if runs.routing is not None:
+        built["table7_routing"] = experts.routing_table(runs, report["decimals"])
+        built["table8_transfer"] = experts.transfer_table(runs, report["decimals"])
     return built
 
 
 def combined_tables(runs_list: list[ExperimentRuns], report: Mapping) -> dict[str, Table]:
     """Tables 1, 1b and 2 (and 5, when asked for) with a row pair per experiment (the paper's layout)."""
-    combined = {stem: tables.per_action_table(runs_list, metric, report["decimals"])
+    combined = {stem: tables.per_action_table(runs_list, metric, report["decimals"], report["alpha"])
                 for stem, metric in PER_ACTION_TABLES.items()}
     if report["by_subject"] is not None:
         combined["table5_by_subject"] = tables.by_subject_table(runs_list, report["by_subject"], report["decimals"])
@@ -75,6 +87,9 @@ def experiment_figures(runs: ExperimentRuns, report: Mapping) -> dict[str, Figur
                                                         f"{name} per action, {label}", runs.dataset.short_names)
     out["fig6_epochs"] = figures.error_against_epoch(tables.progress_curves(runs, report["table4_action"]),
                                                      f"Test MPJPE against epoch, {label}")
+    if runs.routing is not None:
+        out["fig7_confusion"] = experts.confusion_figure(runs)
+        out["fig8_transfer"] = experts.transfer_figure(runs)
     return out
 
 
@@ -118,7 +133,26 @@ DEFINITIONS = """\
   so every curve ends at x = T_b. Ours-Avg is the mean over the {n} action jobs, each interpolated linearly at
   x; the single-action columns are the baseline's `test_mpjpe_<A>` and A's own job. At most 15 rows are
   printed (the first, the last and evenly spaced ones); the CSV holds every point.
-- **Figure 5**: the rows of Tables 1 and 2 as bars."""
+- **Figure 5**: the rows of Tables 1 and 2 as bars.
+- **Replicates** (`train.replicates` R > 1): replicate k > 1 of experiment E is the experiment instance `E@k`, a
+  full set of jobs whose seeds derive from that name (`models/E@k/...`, `metrics/E@k/...`). Tables 1, 1b, 2 then
+  print the mean over the R replicates ± the half-width of its 95% confidence interval (Student's t, R - 1
+  degrees of freedom); Tables 3 and 4 and Figure 6 are those of the first replicate.
+- **Bold and Table 6**: for each action a two-sided paired comparison of the baseline and the action's model:
+  the Wilcoxon signed-rank test over the action's test sequences (subject, sub-action, camera; each the mean
+  over replicates) and, with R >= 2, the paired t-test over replicates; the p-values of each test are adjusted
+  over the {n} actions (Benjamini-Hochberg, scipy's `false_discovery_control`). Avg: the signed-rank test over
+  the actions and the t-test of the Avg over replicates, not adjusted. The better of the pair is bold only where
+  every adjusted p-value is below alpha = {alpha:g}.
+- **Routed rows, Tables 7 and 8, Figures 7 and 8** (experiments with `routing`): an action classifier (the
+  lifting model's temporal convolutions ending in one logit per action, `models/E/classifier.pt`, trained on the
+  training subjects' 2D input of all actions) decides which expert lifts a test clip without its label. Routed
+  (sequence): the whole sequence to the expert of the action with the highest mean probability; routed (window):
+  each frame to the expert of the action predicted around it; mixture: the experts' predictions weighted by the
+  probabilities. All rows are scored on the same frames with the same protocol as Ours (`metrics/E/routing.parquet`;
+  the oracle route, each sequence to its true action's expert, must equal Ours, a consistency check). Table 8 and
+  Figure 8: every model on every test action (`metrics/E/transfer.parquet`). Figure 7: the classifier's votes per
+  test sequence (`metrics/E/routing.json`)."""
 
 
 BY_SUBJECT_DEFINITION = """\
@@ -139,7 +173,8 @@ def _experiments_overview(runs_list: list[ExperimentRuns]) -> str:
             "architecture": ",".join(str(w) for w in s["architecture"]), "channels": s["channels"],
             "UE": s["unit_epochs"], "baseline epochs": s["baseline_epochs"], "budget": s["budget"],
             "lr decay by": s["lr_decay_by"], "BN statistics": s.get("bn_statistics", "running"),
-            "eval every": s["eval_every"],
+            "eval every": s["eval_every"], "replicates": len(runs.instances),
+            "routing": "yes" if runs.routing is not None else "no",
             "train / test subjects": f"{','.join(s['subjects_train'])} / {','.join(s['subjects_test'])}",
             "test-time flip": "/".join("on" if t else "off" for t in tta), "checkpoints": "/".join(sources)})
     return pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True) + "\n"
@@ -219,7 +254,7 @@ def render_report(params: dict, runs_list: list[ExperimentRuns], built: Mapping[
         "## Definitions",
         "",
         DEFINITIONS.format(baseline=tables.BASELINE_ROW, ours=tables.OURS_ROW, k=params["report"]["k"], n=jobs - 1,
-                           fps=dataset.fps),
+                           fps=dataset.fps, alpha=params["report"]["alpha"]),
         *([] if params["report"]["by_subject"] is None else [BY_SUBJECT_DEFINITION.format(
             metric=tables.PROTOCOLS[params["report"]["by_subject"]][0], sa=tables.SA_ROW, ma=tables.MA_ROW)]),
         "",
@@ -239,6 +274,10 @@ def render_report(params: dict, runs_list: list[ExperimentRuns], built: Mapping[
                           _figure_line(figures_dir / runs.name / "fig5_mpjve", out_dir, "MPJVE per action")]
         lines += [f"### Figure 6: {runs.name}", "",
                   _figure_line(figures_dir / runs.name / "fig6_epochs", out_dir, "test MPJPE against epoch")]
+        if runs.routing is not None:
+            lines += [f"### Figures 7 and 8: {runs.name}", "",
+                      _figure_line(figures_dir / runs.name / "fig7_confusion", out_dir, "classifier confusion matrix"),
+                      _figure_line(figures_dir / runs.name / "fig8_transfer", out_dir, "transfer matrix")]
     lines += ["## Consistency checks", "",
               "Artifacts that should agree, and their largest disagreement. A check whose limit is exceeded "
               "stops the report.", ""]
@@ -256,6 +295,9 @@ def render_report(params: dict, runs_list: list[ExperimentRuns], built: Mapping[
         "- Table 4 and Figure 6: `history/E/baseline.parquet` (`test_mpjpe`, "
         f"`test_mpjpe_{params['report']['table4_action']}`) and `history/E/<A>.parquet` (`test_mpjpe`).",
         "- Consistency checks: also `metrics/E/<model>.parquet` (per-sequence rows).",
+        "- Table 6 and the bold marks: `metrics/E/<model>.parquet` of every replicate E, E@2, ... (per-sequence rows).",
+        "- Tables 7, 8 and Figures 7, 8: `metrics/E/routing.parquet`, `transfer.parquet`, `routing.json` of every "
+        "replicate (the route stage), `history/E/classifier.parquet`.",
         "",
         f"Files read (paths relative to `{out_dir.as_posix()}`):",
         "",
@@ -279,6 +321,16 @@ def headline_metrics(runs_list: list[ExperimentRuns], k: float, by_subject: str 
             "ours": {m: float(v[tables.OURS_ROW]) for m, v in averages.items()},
             "table3": {column: {q: float(table3.at[q, column]) for q in table3.index} for column in table3.columns},
         }
+        if len(runs.instances) > 1:
+            out[runs.name]["replicates"] = len(runs.instances)
+            out[runs.name]["ci95"] = {m: {row: float(v) for row, v in tables.per_action_ci(runs, m)[tables.AVG].items()}
+                                      for m in PER_ACTION_TABLES.values()}
+        if runs.routing is not None:
+            routes = experts.routing_values(runs)
+            out[runs.name]["routing"] = {
+                "classifier_accuracy": experts.classifier_accuracy(runs),
+                **{route: {"mpjpe": float(r["mpjpe"]), "mpjve": float(r["mpjve"]),
+                           "right_expert": float(r["right_expert"])} for route, r in routes.iterrows()}}
         if by_subject is not None:
             values = tables.by_subject_errors(runs, by_subject)
             out[runs.name]["table5"] = {

@@ -22,7 +22,8 @@ from poselift.datasets.description import Dataset
 from poselift.lifting.aggregation import per_action
 from poselift.lifting.model import receptive_field
 from poselift.study.models import BASELINE
-from poselift.study.render import Table, bold_lower, format_fixed, format_progress
+from poselift.study.render import Table, bold_lower, format_fixed, format_progress, format_sci
+from poselift.study.statistics import adjust, mean_ci, paired_p
 
 AVG = "Avg"
 BASELINE_ROW = "VideoPose3D (baseline)"
@@ -38,9 +39,25 @@ PROTOCOLS = {
 }
 
 
+ROUTED_ROWS = {"sequence": "Routed (sequence)", "window": "Routed (window)", "mixture": "Mixture"}  # route -> row
+
+
+@dataclass(frozen=True)
+class RoutingRuns:
+    """What the report reads of one experiment instance's routing: the route stage's outputs and the
+    classifier's training history."""
+
+    summary: Mapping[str, Any]  # accuracy, confusion and provenance (JSON)
+    routes: pd.DataFrame  # per route and test sequence: errors, share of frames given to the right expert
+    transfer: pd.DataFrame  # per model and test sequence of every action: errors
+    classification: pd.DataFrame  # per test sequence: window accuracy, voted action
+    history: pd.DataFrame  # the classifier's per-epoch history
+
+
 @dataclass(frozen=True)
 class ExperimentRuns:
-    """What the report reads of one experiment: the baseline and one model per study action."""
+    """What the report reads of one experiment: the baseline and one model per study action, and where the
+    experiment has them, its other replicates (instances "<name>@k", each an ExperimentRuns) and routing."""
 
     name: str
     dataset: Dataset
@@ -48,10 +65,17 @@ class ExperimentRuns:
     summaries: Mapping[str, Mapping[str, Any]]  # model -> evaluation summary (JSON)
     rows: Mapping[str, pd.DataFrame]  # model -> per-sequence evaluation rows
     histories: Mapping[str, pd.DataFrame]  # model -> per-epoch training history
+    replicates: tuple[ExperimentRuns, ...] = ()  # replicates 2.. R
+    routing: RoutingRuns | None = None
 
     @property
     def actions(self) -> tuple[str, ...]:
         return self.dataset.study_actions
+
+    @property
+    def instances(self) -> tuple[ExperimentRuns, ...]:
+        """Every replicate, the first (this one) first."""
+        return (self, *self.replicates)
 
 
 def number(value: float | None) -> float:
@@ -70,41 +94,134 @@ def arguments_label(settings: Mapping[str, Any]) -> str:
 # ----------------------------------------------------------------------------------------------------------
 # Tables 1, 1b and 2: error per action
 
-def per_action_errors(runs: ExperimentRuns, metric: str) -> pd.DataFrame:
-    """Rows BASELINE_ROW and OURS_ROW, columns the study actions and Avg (unweighted mean over actions)."""
+def _instance_errors(runs: ExperimentRuns, metric: str) -> pd.DataFrame:
+    """One replicate's rows BASELINE_ROW and OURS_ROW and, with routing, ROUTED_ROWS; columns the study
+    actions and Avg (unweighted mean over actions)."""
     actions = list(runs.actions)
     baseline = runs.summaries[BASELINE]["per_action"]
     values = pd.DataFrame(
         [[number(baseline[a][metric]) for a in actions],
          [number(runs.summaries[a]["per_action"][a][metric]) for a in actions]],
         index=[BASELINE_ROW, OURS_ROW], columns=actions)
+    if runs.routing is not None:
+        routes = runs.routing.routes
+        for route, row in ROUTED_ROWS.items():
+            values.loc[row] = per_action(routes[routes["route"] == route], (metric,))[metric].reindex(actions)
     values[AVG] = values[actions].mean(axis=1)
     return values
 
 
-def per_action_table(experiments: Sequence[ExperimentRuns], metric: str, decimals: int) -> Table:
-    """Table 1 (metric 'mpjpe'), 1b ('p_mpjpe') or 2 ('mpjve'): a row pair per experiment."""
+def instance_errors(runs: ExperimentRuns, metric: str) -> list[pd.DataFrame]:
+    """`_instance_errors` of every replicate."""
+    return [_instance_errors(r, metric) for r in runs.instances]
+
+
+def per_action_errors(runs: ExperimentRuns, metric: str, routed: bool = False) -> pd.DataFrame:
+    """Rows BASELINE_ROW and OURS_ROW (with `routed`, also the routed rows where the experiment has
+    routing), columns the study actions and Avg: the mean over the experiment's replicates."""
+    values = sum(instance_errors(runs, metric)) / len(runs.instances)
+    return values if routed else values.loc[[BASELINE_ROW, OURS_ROW]]
+
+
+def per_action_ci(runs: ExperimentRuns, metric: str) -> pd.DataFrame:
+    """The half-widths of the 95% confidence intervals of `per_action_errors(runs, metric, routed=True)` over
+    the replicates (NaN for a single replicate)."""
+    values = instance_errors(runs, metric)
+    stacked = np.stack([v.to_numpy(dtype=float) for v in values])  # (R, rows, columns)
+    half = np.vectorize(lambda i, j: mean_ci(stacked[:, i, j])[1])(*np.indices(stacked.shape[1:]))
+    return pd.DataFrame(half, index=values[0].index, columns=values[0].columns)
+
+
+def per_action_table(experiments: Sequence[ExperimentRuns], metric: str, decimals: int, alpha: float) -> Table:
+    """Table 1 (metric 'mpjpe'), 1b ('p_mpjpe') or 2 ('mpjve'): a row pair per experiment (and its routed
+    rows); with replicates, mean +- 95% CI half-width; bold: the better of baseline and Ours where their
+    paired difference is significant (`significance`, level `alpha`)."""
     name, unit, extra = PROTOCOLS[metric]
     data_parts, cell_parts, bold_parts = [], [], []
     for runs in experiments:
-        values = per_action_errors(runs, metric)
+        values = per_action_errors(runs, metric, routed=True)
+        half = per_action_ci(runs, metric)
+        tests = significance(runs, metric, alpha)
         settings = runs.settings
         label = arguments_label(settings)
-        data = _experiment_columns(values.rename_axis("model").reset_index(), runs)
-        data_parts.append(data.rename(columns={AVG: "average"}))
-        cells = values.map(lambda v: format_fixed(v, decimals + extra))
+        data = values.rename_axis("model").reset_index()
+        if len(runs.instances) > 1:
+            data.insert(1, "replicates", len(runs.instances))
+            data = data.join(half.add_suffix("_ci95").reset_index(drop=True))
+        data_parts.append(_experiment_columns(data.rename(columns={AVG: "average"}), runs))
+        if len(runs.instances) > 1:
+            cells = pd.DataFrame({c: [f"{format_fixed(v, decimals + extra)} ± {format_fixed(h, decimals + extra)}"
+                                      for v, h in zip(values[c], half[c], strict=True)] for c in values.columns},
+                                 index=values.index)
+        else:
+            cells = values.map(lambda v: format_fixed(v, decimals + extra))
         cells.columns = [runs.dataset.short_names.get(c, c) for c in cells.columns]
-        cells.insert(0, "Model", [BASELINE_ROW, OURS_ROW])
-        cells.insert(0, "Arguments", [label, ""])
+        cells.insert(0, "Model", list(values.index))
+        cells.insert(0, "Arguments", [label, *([""] * (len(values) - 1))])
         cells = cells.reset_index(drop=True)
         cell_parts.append(cells)
-        bold_parts.append(bold_lower(cells, [0, 1], list(cells.columns[2:])))
+        bold = pd.DataFrame(False, index=cells.index, columns=cells.columns)
+        for column, printed in zip(values.columns, cells.columns[2:], strict=True):
+            if tests.at[column, "significant"]:
+                better = 0 if values.at[BASELINE_ROW, column] < values.at[OURS_ROW, column] else 1
+                bold.at[better, printed] = True
+        bold_parts.append(bold)
     actions = {len(runs.actions) for runs in experiments}
+    replicated = any(len(runs.instances) > 1 for runs in experiments)
     caption = (f"{name} ({unit}) per action: VideoPose3D's single model (baseline) against one model per "
-               f"action (Ours). Avg: unweighted mean over the {'/'.join(map(str, sorted(actions)))} actions; "
-               f"best of each pair in bold.")
+               f"action (Ours). Avg: unweighted mean over the {'/'.join(map(str, sorted(actions)))} actions. "
+               f"{'Mean ± 95% confidence half-width over replicates. ' if replicated else ''}"
+               f"Bold: the better of the pair where their paired difference is significant at {alpha:g} "
+               f"(Table 6).")
     return Table(data=pd.concat(data_parts, ignore_index=True), cells=pd.concat(cell_parts, ignore_index=True),
                  bold=pd.concat(bold_parts, ignore_index=True), caption=caption, label_columns=2)
+
+
+def paired_sequences(runs: ExperimentRuns, action: str, metric: str) -> pd.DataFrame:
+    """The test sequences of `action` with the baseline's and the action model's `metric` (columns
+    `baseline`, `ours`), each the mean over the replicates, paired by subject, sequence and camera."""
+    keys = ["subject", "action", "camera"]
+    parts = []
+    for r in runs.instances:
+        base = r.rows[BASELINE]
+        base = base.loc[base["base_action"] == action, [*keys, metric]].rename(columns={metric: "baseline"})
+        ours = r.rows[action].loc[:, [*keys, metric]].rename(columns={metric: "ours"})
+        parts.append(base.merge(ours, on=keys, how="outer", validate="one_to_one"))
+    merged = pd.concat(parts).groupby(keys, sort=True)[["baseline", "ours"]].mean().reset_index()
+    if merged[["baseline", "ours"]].isna().any().any():
+        raise ValueError(f"experiment {runs.name}: the baseline and {action}'s model were scored on different "
+                         f"test sequences of {action}")
+    return merged
+
+
+def significance(runs: ExperimentRuns, metric: str, alpha: float) -> pd.DataFrame:
+    """Per study action and Avg: baseline and Ours (means over replicates), their difference, the paired
+    tests and whether the difference is significant.
+
+    An action: the Wilcoxon signed-rank test over its test sequences (each the mean over replicates) and,
+    with two or more replicates, the paired t-test over replicates; each family's p-values adjusted over the
+    actions (Benjamini-Hochberg). Avg: the signed-rank test over the actions, and the t-test of the Avg over
+    replicates. Significant: every adjusted p-value of the row below `alpha`."""
+    actions = list(runs.actions)
+    per_instance = instance_errors(runs, metric)
+    values = per_action_errors(runs, metric)
+    out = pd.DataFrame(index=pd.Index([*actions, AVG], name="action"))
+    out["baseline"] = values.loc[BASELINE_ROW]
+    out["ours"] = values.loc[OURS_ROW]
+    out["difference"] = out["ours"] - out["baseline"]
+    out["difference_ci95"] = [mean_ci([v.at[OURS_ROW, c] - v.at[BASELINE_ROW, c] for v in per_instance])[1]
+                              for c in out.index]
+    seq = [paired_p(*paired_sequences(runs, a, metric)[["baseline", "ours"]].to_numpy().T, "wilcoxon")
+           for a in actions]
+    out["p_sequences"] = [*seq, paired_p(out.loc[actions, "baseline"], out.loc[actions, "ours"], "wilcoxon")]
+    out["p_sequences_adjusted"] = [*adjust(seq), out.at[AVG, "p_sequences"]]
+    rep = [paired_p([v.at[BASELINE_ROW, c] for v in per_instance], [v.at[OURS_ROW, c] for v in per_instance], "t")
+           for c in out.index]
+    out["p_replicates"] = rep
+    out["p_replicates_adjusted"] = [*adjust(rep[:-1]), rep[-1]]
+    tested = out[["p_sequences_adjusted", "p_replicates_adjusted"]]
+    out["significant"] = (tested.isna() | (tested < alpha)).all(axis=1) & tested.notna().any(axis=1)
+    return out
 
 
 def _experiment_columns(data: pd.DataFrame, runs: ExperimentRuns) -> pd.DataFrame:
@@ -266,3 +383,39 @@ def epoch_table(runs: ExperimentRuns, action: str, decimals: int, max_rows: int 
     data.insert(0, "experiment", runs.name)
     return Table(data=data, cells=cells, bold=bold,
                  caption=caption, notes=notes)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Table 6: is the difference between baseline and Ours real?
+
+def significance_table(runs: ExperimentRuns, metric: str, decimals: int, alpha: float) -> Table:
+    """Table 6 of one experiment: `significance` per action and Avg, as printed."""
+    name, unit, extra = PROTOCOLS[metric]
+    values = significance(runs, metric, alpha)
+    replicates = len(runs.instances)
+    cells = pd.DataFrame({
+        "Action": [runs.dataset.short_names.get(a, a) for a in values.index],
+        "Baseline": [format_fixed(v, decimals + extra) for v in values["baseline"]],
+        "Ours": [format_fixed(v, decimals + extra) for v in values["ours"]],
+        "Ours - baseline": [format_fixed(v, decimals + extra) + ("" if replicates < 2 else
+                                                                 f" ± {format_fixed(h, decimals + extra)}")
+                            for v, h in zip(values["difference"], values["difference_ci95"], strict=True)],
+        "p (sequences)": [format_sci(v) for v in values["p_sequences"]],
+        "p adj. (sequences)": [format_sci(v) for v in values["p_sequences_adjusted"]],
+        "p (replicates)": [format_sci(v) for v in values["p_replicates"]],
+        "p adj. (replicates)": [format_sci(v) for v in values["p_replicates_adjusted"]],
+        "Significant": ["yes" if s else "no" for s in values["significant"]],
+    })
+    bold = pd.DataFrame(False, index=cells.index, columns=cells.columns)
+    bold["Significant"] = values["significant"].to_numpy()
+    data = values.reset_index()
+    data.insert(0, "metric", metric)
+    data.insert(0, "replicates", replicates)
+    data.insert(0, "experiment", runs.name)
+    caption = (f"Is the difference real? {name} ({unit}) of the baseline and Ours per action ({replicates} "
+               f"replicate(s); difference ± 95% CI half-width over replicates), with two-sided paired tests: the "
+               f"Wilcoxon signed-rank test over the action's test sequences (each the mean over replicates) and "
+               f"the paired t-test over replicates (two or more); p-values adjusted over the "
+               f"{len(runs.actions)} actions (Benjamini-Hochberg). Avg: signed-rank test over the actions, t-test "
+               f"over replicates, not adjusted. Significant: every adjusted p below {alpha:g}.")
+    return Table(data=data, cells=cells, bold=bold, caption=caption)
