@@ -22,7 +22,7 @@ import torch
 from poselift.actions.classifier import accuracy_summary, action_probabilities, classification_rows
 from poselift.actions.routing import expert_predictions, routed_predictions, routing_rows, transfer_rows
 from poselift.io.atomic import file_record, sha256_file, write_json, write_parquet
-from poselift.io.checkpoint import CheckpointError, load_checkpoint
+from poselift.io.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from poselift.io.formats import load_2d, load_3d
 from poselift.lifting.model import TemporalModel
 from poselift.lifting.sequences import build_sequences, layout_symmetry, require_complete_split
@@ -33,18 +33,22 @@ from stages import _cli
 from stages.train_classifier import CLASSIFIER
 
 
-def load_model(path: Path, experiment: str, model: str, settings: dict, inputs: dict, device) -> TemporalModel:
-    """A checkpoint of this experiment instance, as the dilated model on `device`; CheckpointError when its
-    record is not that of `experiment`/`model` trained on `inputs`."""
-    ckpt = load_checkpoint(path, causal=settings["causal"], dropout=settings["dropout"])
+def load_model(path: Path, experiment: str, model: str, settings: dict, inputs: dict, device,
+               expected: dict | None = None) -> tuple[TemporalModel, Checkpoint]:
+    """A checkpoint of this experiment instance: the dilated model on `device` in evaluation mode, and the
+    checkpoint. CheckpointError when its record is not that of `experiment`/`model` trained on `inputs`, or
+    when a section named in `expected` (e.g. `classifier`) differs from the checkpoint's record of it."""
+    ckpt = load_checkpoint(path)
     if ckpt.source != "poselift":
         raise CheckpointError(f"{path}: not a checkpoint of this study ({ckpt.source})")
     mismatches = checkpoint_mismatches(ckpt.params, experiment, model, settings, inputs)
+    mismatches += [f"trained with {section} settings {ckpt.params.get(section)}, params have {value}"
+                   for section, value in (expected or {}).items() if ckpt.params.get(section) != value]
     if mismatches:
         raise CheckpointError(f"{path}: " + "; ".join(mismatches))
     net = TemporalModel(ckpt.config).to(device)
     net.load_state_dict(ckpt.model_pos)
-    return net.eval()
+    return net.eval(), ckpt
 
 
 def main(params: dict, settings: dict, *, experiment: str, checkpoints: list[Path], classifier: Path,
@@ -61,17 +65,10 @@ def main(params: dict, settings: dict, *, experiment: str, checkpoints: list[Pat
     torch.set_num_threads(settings["threads"])
     device = resolve_device(settings["device"])
     inputs = {"data_3d": file_record(data_3d), "data_2d": file_record(data_2d)}
-    nets = {name: load_model(path, experiment, name, settings, inputs, device)
+    nets = {name: load_model(path, experiment, name, settings, inputs, device)[0]
             for name, path in zip(names, checkpoints, strict=True)}
-    ckpt = load_checkpoint(classifier)
-    mismatches = checkpoint_mismatches(ckpt.params, experiment, CLASSIFIER, settings, inputs)
-    if ckpt.params.get("classifier") != params["classifier"]:
-        mismatches.append(f"trained with classifier settings {ckpt.params.get('classifier')}, params have "
-                          f"{params['classifier']}")
-    if mismatches:
-        raise CheckpointError(f"{classifier}: " + "; ".join(mismatches))
-    net = TemporalModel(ckpt.config).to(device)
-    net.load_state_dict(ckpt.model_pos)
+    net, ckpt = load_model(classifier, experiment, CLASSIFIER, settings, inputs, device,
+                     expected={"classifier": params["classifier"]})
 
     positions_3d = load_3d(data_3d)
     positions_2d, metadata = load_2d(data_2d)

@@ -12,13 +12,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 import yaml
 
 from poselift.datasets.h36m import H36M
 from poselift.datasets.h36m.skeleton import H36M_32, reduce_to_17
 from poselift.geometry.cameras import project_world_to_pixels
 from poselift.geometry.layouts import LAYOUTS
-from poselift.io.formats import save_2d, save_3d
+from poselift.io.formats import load_2d, load_3d, save_2d, save_3d
+from poselift.lifting.sequences import build_sequences, layout_symmetry
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,3 +101,27 @@ def tiny_train_settings(default_params) -> dict:
     settings.update(subjects_train=["S1", "S5"], subjects_test=["S9"], architecture=[3, 3], channels=32,
                     batch_size=256, baseline_epochs=3, unit_epochs=3, threads=1, device="cpu")
     return settings
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """One intra-op thread for a module (`pytestmark = pytest.mark.usefixtures("one_thread")`): on a 2-core
+    machine more threads only contend."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+TWO_ACTIONS = ["Walking", "Sitting"]
+
+
+@pytest.fixture(scope="module")
+def two_action_split(tiny_dataset):
+    """The tiny data set's training sequences (S1, S5) and test sequences (S9) of `TWO_ACTIONS`, and the
+    layout's left-right symmetry."""
+    d3, (d2, meta) = load_3d(tiny_dataset[0]), load_2d(tiny_dataset[1])
+    _, symmetry = layout_symmetry(meta, H36M)
+    train = build_sequences(d3, d2, meta, ["S1", "S5"], TWO_ACTIONS, H36M)
+    test = build_sequences(d3, d2, meta, ["S9"], TWO_ACTIONS, H36M)
+    return train, test, symmetry

@@ -8,27 +8,14 @@ import warnings
 import pytest
 import torch
 
-from poselift.datasets.h36m import H36M
-from poselift.io.formats import load_2d, load_3d
 from poselift.lifting.model import ModelConfig, TemporalModelOptimized1f
-from poselift.lifting.sequences import build_sequences, layout_symmetry
 from poselift.lifting.training import Lifting, Schedule, Trainer
 from poselift.lifting.windows import WindowBank
 from tests.test_precision import plain_strided
 
 pytestmark = [pytest.mark.cuda, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]
 
-ACTIONS = ["Walking", "Sitting"]
 CONFIG = ModelConfig(filter_widths=(3, 3), channels=64, dropout=0.0)  # no dropout: CPU and CUDA draw other masks
-
-
-@pytest.fixture(scope="module")
-def data(tiny_dataset):
-    d3, (d2, meta) = load_3d(tiny_dataset[0]), load_2d(tiny_dataset[1])
-    _, symmetry = layout_symmetry(meta, H36M)
-    train = build_sequences(d3, d2, meta, ["S1", "S5"], ACTIONS, H36M)
-    test = build_sequences(d3, d2, meta, ["S9"], ACTIONS, H36M)
-    return train, test, symmetry
 
 
 @pytest.fixture(autouse=True)
@@ -41,8 +28,8 @@ def strict_float32():
     matmul.fp32_precision, conv.fp32_precision = before
 
 
-def train(data, device: str, precision: str = "fp32", epochs: int = 3, batch_size: int = 256) -> Trainer:
-    sequences, test, symmetry = data
+def train(split, device: str, precision: str = "fp32", epochs: int = 3, batch_size: int = 256) -> Trainer:
+    sequences, test, symmetry = split
     bank = WindowBank(sequences, CONFIG.receptive_field, 0, symmetry, flip=True, device=device)
     trainer = Trainer(CONFIG, bank, Lifting(test, symmetry, device=device), Schedule(epochs=epochs),
                       batch_size=batch_size, seed=0, device=device, precision=precision)
@@ -70,17 +57,17 @@ def test_cuda_step_matches_cpu():
         torch.testing.assert_close(cuda.state_dict()[name].cpu(), stat, rtol=1e-5, atol=1e-6, msg=name)
 
 
-def test_cuda_training_matches_cpu(data):
+def test_cuda_training_matches_cpu(two_action_split):
     """The same job on both: the weights drift apart (Adam amplifies a 1e-6 perturbation to a few % of
     some weights in 3 epochs, as on a CPU alone), the losses and test errors stay within 1%."""
-    cpu, cuda = train(data, "cpu"), train(data, "cuda")
+    cpu, cuda = train(two_action_split, "cpu"), train(two_action_split, "cuda")
     for a, b in zip(cpu.history, cuda.history, strict=True):
         assert b["train_loss"] == pytest.approx(a["train_loss"], rel=1e-2)
         assert b["test_mpjpe"] == pytest.approx(a["test_mpjpe"], rel=1e-2)
 
 
-def test_cuda_bf16_training_reaches_fp32_accuracy(data):
-    fp32, bf16 = train(data, "cuda"), train(data, "cuda", "bf16")
+def test_cuda_bf16_training_reaches_fp32_accuracy(two_action_split):
+    fp32, bf16 = train(two_action_split, "cuda"), train(two_action_split, "cuda", "bf16")
     assert bf16.history[-1]["test_mpjpe"] == pytest.approx(fp32.history[-1]["test_mpjpe"], rel=0.05)
     assert not torch.equal(fp32.model.shrink.weight, bf16.model.shrink.weight)
     assert all(p.dtype == torch.float32 for p in bf16.model.parameters())
@@ -114,11 +101,11 @@ def synchronisations(trainer: Trainer) -> int:
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
-def test_a_training_step_never_synchronises_with_the_host(data, precision):
+def test_a_training_step_never_synchronises_with_the_host(two_action_split, precision):
     """An epoch synchronises a fixed number of times (its loss, its wall time), however many steps it has."""
     counts = {}
     for batch_size in (512, 64):  # 17 and 131 steps per epoch of the tiny data set
-        trainer = train(data, "cuda", precision, epochs=1, batch_size=batch_size)
+        trainer = train(two_action_split, "cuda", precision, epochs=1, batch_size=batch_size)
         trainer.schedule = Schedule(epochs=3)  # the next epoch is not the last: no evaluation in it
         trainer.eval_every = 10
         steps = len(trainer.bank.epoch_batches(batch_size, torch.Generator().manual_seed(0)))

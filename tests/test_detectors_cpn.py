@@ -35,13 +35,7 @@ BOXES = {  # (x0, y0, x1, y1) in frame pixels
 SMALL = CPNConfig.pytorch_cpn(depth=18, input_size=(64, 32))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One intra-op thread: on a 2-core machine more threads only contend."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _roundtrip(box: tuple[float, ...], crop_points: np.ndarray, input_size=(256, 192),

@@ -19,13 +19,7 @@ DETECTIONS = 2  # per image, so that the mask and keypoint heads run on two boxe
 PARAM = "keypoints.maskrcnn_weights"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One intra-op thread: on a 2-core machine more threads only contend (the forwards run twice as fast)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

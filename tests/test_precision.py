@@ -5,11 +5,8 @@ import torch
 import yaml
 from torch.nn import functional as F
 
-from poselift.datasets.h36m import H36M
 from poselift.io.checkpoint import load_checkpoint
-from poselift.io.formats import load_2d, load_3d
 from poselift.lifting.model import ModelConfig, TemporalModel, TemporalModelOptimized1f
-from poselift.lifting.sequences import build_sequences, layout_symmetry
 from poselift.lifting.training import Lifting, Schedule, Trainer
 from poselift.lifting.windows import WindowBank
 from poselift.study.params import ParamsError, validate_settings
@@ -17,26 +14,16 @@ from stages import train as train_stage
 from stages._cli import SCHEMA_PATH
 from tests.conftest import data_params
 
-ACTIONS = ["Walking", "Sitting"]
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 CONFIG = ModelConfig(filter_widths=(3, 3), channels=32)
 EPOCHS = 4
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
-def problem(tiny_dataset):
+def problem(two_action_split):
     """The tiny data set's training windows (S1, S5) and test sequences (S9) of two actions."""
-    d3, (d2, meta) = load_3d(tiny_dataset[0]), load_2d(tiny_dataset[1])
-    _, symmetry = layout_symmetry(meta, H36M)
-    train = build_sequences(d3, d2, meta, ["S1", "S5"], ACTIONS, H36M)
-    test = build_sequences(d3, d2, meta, ["S9"], ACTIONS, H36M)
+    train, test, symmetry = two_action_split
     return WindowBank(train, CONFIG.receptive_field, 0, symmetry, flip=True), Lifting(test, symmetry)
 
 

@@ -128,7 +128,7 @@ def per_action_ci(runs: ExperimentRuns, metric: str) -> pd.DataFrame:
     the replicates (NaN for a single replicate)."""
     values = instance_errors(runs, metric)
     stacked = np.stack([v.to_numpy(dtype=float) for v in values])  # (R, rows, columns)
-    half = np.vectorize(lambda i, j: mean_ci(stacked[:, i, j])[1])(*np.indices(stacked.shape[1:]))
+    half = [[mean_ci(stacked[:, i, j])[1] for j in range(stacked.shape[2])] for i in range(stacked.shape[1])]
     return pd.DataFrame(half, index=values[0].index, columns=values[0].columns)
 
 
