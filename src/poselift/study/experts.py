@@ -61,8 +61,8 @@ def routing_table(runs: ExperimentRuns, decimals: int) -> Table:
         "MPJPE Avg (mm)": [format_fixed(v, decimals) for v in values["mpjpe"]],
         "MPJVE Avg (mm/frame)": [format_fixed(v, decimals + 1) for v in values["mpjve"]],
         "Frames to the right expert": [f"{v:.1%}" for v in values["right_expert"]],
-        "Sequences with a wrong pick": [f"{w:g} of {n:g}" for w, n in zip(values["wrong_sequences"],
-                                                                          values["sequences"], strict=True)],
+        "Sequences with a wrong pick": [f"{format_fixed(w, 0 if float(w).is_integer() else 1)} of {n:g}"
+                                        for w, n in zip(values["wrong_sequences"], values["sequences"], strict=True)],
         "MPJPE there, route / oracle (mm)": [f"{format_fixed(a, decimals)} / {format_fixed(b, decimals)}"
                                               for a, b in zip(values["wrong_mpjpe"], values["wrong_oracle_mpjpe"],
                                                               strict=True)],
