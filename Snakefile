@@ -19,6 +19,9 @@
 #   R/report.md, R/summary.json                              report
 #   (<experiment>: an experiment instance: the experiment, or its replicate k > 1, "<experiment>@k")
 #   R/tables/<exp>/table{5,6,7,8}_*: by subject (report.by_subject), paired tests, routing, transfer matrix
+#   R/boxes/maskrcnn/<subject>.<camera>/...                  boxes (keypoints.source cpn, detect.boxes maskrcnn)
+#   R/detections/<source>/<subject>.<camera>.npz             detect (keypoints.source cpn | keypointrcnn, on video.path)
+#   R/detections/<source>/data_2d_<dataset>_<source>.npz, assemble.json   assemble: VideoPose3D's 2D file
 #   R/logs/<rule>/...log                                     each job's log (its stdout and stderr)
 #   R/benchmarks/<rule>/<experiment>/<model>.tsv             Snakemake's benchmark of train and evaluate
 
@@ -46,6 +49,7 @@ check_params(config)  # what only the data set's description can tell: its subje
 
 include: "rules/common.smk"
 include: "rules/data.smk"
+include: "rules/video.smk"
 include: "rules/keypoints.smk"
 include: "rules/train.smk"
 include: "rules/evaluate.smk"

@@ -39,6 +39,12 @@ DATA_PROVENANCE = f"{RESULTS}/data/prepare.json"  # what prepare read, and the s
 DATA_2D = f"{RESULTS}/data/data_2d_{DATASET.name}_{KEYPOINTS_SOURCE}.npz"
 KEYPOINTS_REPORT = f"{RESULTS}/data/keypoints_{KEYPOINTS_SOURCE}.json"
 JOB_LOGS = f"{RESULTS}/logs"  # each job's stdout and stderr: logs/<rule>/...
+# Keypoints detected on video (rules/video.smk): keypoints.source names the detector.
+VIDEO_DETECTORS = ("cpn", "keypointrcnn")
+VIDEO_ROOT = config["video"]["path"]
+BOXES_ROOT = f"{RESULTS}/boxes/maskrcnn"  # one folder per subject and camera, in the data set's boxes layout
+DETECTIONS = f"{RESULTS}/detections/{KEYPOINTS_SOURCE}"  # <subject>.<camera>.npz per detection job
+ASSEMBLED_2D = f"{DETECTIONS}/data_2d_{DATASET.name}_{KEYPOINTS_SOURCE}.npz"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 
 ENV = "../envs/pipeline.yaml"  # relative to rules/
@@ -107,9 +113,12 @@ def prepare_arguments(wildcards, input):
 
 
 def imported_detections():
-    """The VideoPose3D detection file an imported keypoints source reads (none for noisy)."""
+    """The VideoPose3D detection file an imported keypoints source reads (none for noisy): the user's, or
+    the one assembled from the detections on video."""
     if KEYPOINTS_SOURCE == "noisy":
         return []
+    if KEYPOINTS_SOURCE in VIDEO_DETECTORS:
+        return [ASSEMBLED_2D]
     if not config["keypoints"]["import_path"]:
         raise ValueError(
             f"keypoints.source is {KEYPOINTS_SOURCE!r}: set keypoints.import_path to VideoPose3D's "
@@ -149,3 +158,25 @@ def stage_code(stage):
     """
     files = import_closure(["stages", f"stages.{stage}"], CODE_ROOTS)
     return sorted({f"stages/{stage}.py", *map(str, files)})
+
+
+def detect_inputs(wildcards):
+    """A detection job's videos, and its CPN checkpoint and Mask R-CNN boxes, or Keypoint R-CNN weights."""
+    inputs = {"videos": VIDEO_ROOT}
+    if KEYPOINTS_SOURCE == "cpn":
+        inputs["cpn"] = existing(config["detect"]["cpn_weights"], "detect.cpn_weights")
+        if config["detect"]["boxes"] == "maskrcnn":
+            inputs["boxes"] = f"{BOXES_ROOT}/{wildcards.subject}.{wildcards.camera}"
+    elif config["detect"]["keypointrcnn_weights"]:
+        inputs["weights"] = existing(config["detect"]["keypointrcnn_weights"], "detect.keypointrcnn_weights")
+    return inputs
+
+
+def detect_arguments(wildcards, input):
+    """The detect stage's --cpn and --boxes-root, from its inputs."""
+    args = []
+    if "cpn" in input.keys():
+        args.append(f"--cpn {shlex.quote(input.cpn)}")
+    if "boxes" in input.keys():
+        args.append(f"--boxes-root {shlex.quote(input.boxes)}")
+    return " ".join(args)

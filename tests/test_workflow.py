@@ -324,3 +324,26 @@ def test_library_change_reruns_the_jobs_that_import_it(tiny_study, module, expec
     finally:
         path.write_bytes(original)
         os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+@pytest.mark.parametrize(("boxes", "extra"), [("gt", {}), ("maskrcnn", {"boxes": 28})])
+def test_keypoints_detected_on_video_plan_a_job_per_subject_and_camera(default_copy, tmp_path, boxes, extra):
+    videos, weights = tmp_path / "videos", tmp_path / "cpn.pt"
+    videos.mkdir()
+    weights.touch()
+    local = tmp_path / "video.yaml"
+    local.write_text(yaml.safe_dump({"keypoints": {"source": "cpn"}, "video": {"path": str(videos)},
+                                     "detect": {"boxes": boxes, "cpn_weights": str(weights),
+                                                "maskrcnn_weights": str(weights)}}))
+    jobs = planned_jobs(default_copy, "--configfile", str(local))
+    assert jobs == {"synthesize": 1, "prepare": 1, **extra, "detect": 28, "assemble": 1, "keypoints": 1,
+                    "train": 48, "evaluate": 48, "report": 1, "all": 1}
+
+
+def test_keypoints_on_video_without_cpn_weights_say_what_to_set(default_copy, tmp_path):
+    local = tmp_path / "video.yaml"
+    local.write_text(yaml.safe_dump({"keypoints": {"source": "cpn"}, "video": {"path": str(tmp_path)}}))
+    result = subprocess.run(["snakemake", "-n", "--configfile", str(local)], cwd=default_copy, capture_output=True,
+                            text=True, env=environment(default_copy), timeout=120)
+    assert result.returncode != 0
+    assert "set detect.cpn_weights to a CPN checkpoint" in result.stdout + result.stderr

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 
@@ -53,6 +54,10 @@ class Dataset:
     read_raw: Callable[..., dict] | None = field(default=None, repr=False)  # (root, fmt, subjects, progress) -> 3D
     raw_formats: tuple[str, ...] = ()  # `data.source` values read by `read_raw` (Human3.6M: cdf, h5)
     synthetic_route: str = "npz"  # how `prepare` reads the embedded synthetic data set: a raw format or npz
+    # Where its videos and person boxes lie under a root: (root, subject, sequence, camera id) -> path; None:
+    # no video layout (the video stages refuse the data set).
+    video_path: Callable[..., Path] | None = field(default=None, repr=False)
+    boxes_path: Callable[..., Path] | None = field(default=None, repr=False)
     notes: tuple[str, ...] = ()  # what a user must know (unpublished calibration, corrupted mocap)
 
     def __post_init__(self) -> None:

@@ -6,6 +6,7 @@ from poselift.datasets.description import Dataset, sequence_pattern
 from poselift.datasets.h36m import calibration, names
 from poselift.datasets.h36m.raw import read_raw_tree
 from poselift.datasets.h36m.skeleton import H36M_17, H36M_32, H36M_KEPT_JOINTS
+from poselift.datasets.h36m.videos import h36m_boxes_path, h36m_video_path
 from poselift.geometry.cameras import Camera
 from poselift.geometry.layouts import LAYOUTS
 
@@ -45,6 +46,8 @@ H36M = Dataset(
     read_raw=read_raw_tree,
     raw_formats=("cdf", "h5"),
     synthetic_route="cdf",
+    video_path=h36m_video_path,
+    boxes_path=h36m_boxes_path,
     notes=("S11 Directions is left out for all cameras, as VideoPose3D does (its video of camera 54138969 is "
            "corrupted).",),
 )

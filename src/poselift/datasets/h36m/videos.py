@@ -13,13 +13,13 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from poselift.datasets.h36m import H36M
-from poselift.datasets.h36m.names import raw_sequence_name
+from poselift.datasets.h36m.calibration import CAMERA_IDS
+from poselift.datasets.h36m.names import DROPPED, raw_sequence_name
 from poselift.io.video import VideoError
 
 
 def _check_sequence(subject: str, sequence: str) -> None:
-    if H36M.is_dropped(subject, sequence):
+    if (subject, sequence) in DROPPED:
         raise VideoError(f"{subject} {sequence!r} is left out of Human3.6M as VideoPose3D does (its video of "
                          f"camera 54138969 is corrupt): it has no video in the layout")
 
@@ -39,7 +39,7 @@ def h36m_boxes_path(root: str | os.PathLike, subject: str, sequence: str, camera
 
 
 def h36m_videos(root: str | os.PathLike, subjects: Sequence[str], sequences: Sequence[str],
-                cameras: Sequence[str] = H36M.camera_ids) -> list[tuple[str, str, str, Path]]:
+                cameras: Sequence[str] = CAMERA_IDS) -> list[tuple[str, str, str, Path]]:
     """(subject, sequence, camera, video path) of every combination, dropped sequences left out."""
     return [(s, q, c, h36m_video_path(root, s, q, c)) for s in subjects for q in sequences
-            if not H36M.is_dropped(s, q) for c in cameras]
+            if (s, q) not in DROPPED for c in cameras]

@@ -1,0 +1,92 @@
+# 2D keypoints detected on video (keypoints.source cpn or keypointrcnn): the data set's videos under
+# video.path, person boxes (the data set's, or Mask R-CNN's: one boxes job per subject and camera), one
+# detection job per subject and camera, and their assembly into VideoPose3D's 2D file, which the keypoints
+# rule imports. (Rendering the embedded data set to video and fine-tuning CPN are not built yet: CPN needs
+# detect.cpn_weights.)
+
+if KEYPOINTS_SOURCE in VIDEO_DETECTORS:
+    VIDEO_SUBJECTS = list(config["data"]["subjects"])
+    CAMERA_IDS = list(DATASET.camera_ids)
+
+    wildcard_constraints:
+        subject="|".join(re.escape(s) for s in VIDEO_SUBJECTS),
+        camera="|".join(CAMERA_IDS),
+
+    if not config["video"]["path"]:
+        raise ValueError(f"keypoints.source is {KEYPOINTS_SOURCE!r}: set video.path to the root of the videos")
+    existing(VIDEO_ROOT, "video.path")
+    if KEYPOINTS_SOURCE == "cpn" and not config["detect"]["cpn_weights"]:
+        raise ValueError("keypoints.source is 'cpn': set detect.cpn_weights to a CPN checkpoint (ours or "
+                         "pytorch-cpn's); fine-tuning CPN on the training subjects is not built yet")
+
+    if KEYPOINTS_SOURCE == "cpn" and config["detect"]["boxes"] == "maskrcnn":
+
+        rule boxes:
+            input:
+                code=stage_code("boxes"),
+                data_3d=DATA_3D,
+                videos=VIDEO_ROOT,
+                weights=existing(config["detect"]["maskrcnn_weights"] or "", "detect.maskrcnn_weights"),
+            output:
+                boxes=directory(f"{BOXES_ROOT}/{{subject}}.{{camera}}"),
+            params:
+                json=stage_params("data", "detect"),
+            log:
+                f"{JOB_LOGS}/boxes/{{subject}}.{{camera}}.log",
+            threads: lambda wildcards: config["detect"]["threads"]
+            resources:
+                mem_mb=8000,
+                runtime=120,
+                gpu=1,
+            conda:
+                ENV
+            shell:
+                "python -m stages.boxes --params {params.json:q} --data-3d {input.data_3d:q}"
+                " --subject {wildcards.subject} --camera {wildcards.camera} --video-root {VIDEO_ROOT:q}"
+                " --out-root {output.boxes:q} > {log:q} 2>&1"
+
+    rule detect:
+        input:
+            unpack(detect_inputs),
+            code=stage_code("detect"),
+            data_3d=DATA_3D,
+        output:
+            detections=f"{DETECTIONS}/{{subject}}.{{camera}}.npz",
+        params:
+            json=stage_params("data", "detect"),
+            arguments=detect_arguments,
+        log:
+            f"{JOB_LOGS}/detect/{KEYPOINTS_SOURCE}/{{subject}}.{{camera}}.log",
+        threads: lambda wildcards: config["detect"]["threads"]
+        resources:
+            mem_mb=8000,
+            runtime=60,
+            gpu=1,
+        conda:
+            ENV
+        shell:
+            "python -m stages.detect --params {params.json:q} --detector {KEYPOINTS_SOURCE} --data-3d {input.data_3d:q}"
+            " --subject {wildcards.subject} --camera {wildcards.camera} --video-root {VIDEO_ROOT:q}"
+            " {params.arguments} --out {output.detections:q} > {log:q} 2>&1"
+
+    rule assemble:
+        input:
+            code=stage_code("assemble"),
+            detections=expand(f"{DETECTIONS}/{{subject}}.{{camera}}.npz", subject=VIDEO_SUBJECTS, camera=CAMERA_IDS),
+        output:
+            data_2d=ASSEMBLED_2D,
+            report=f"{DETECTIONS}/assemble.json",
+        params:
+            json=stage_params("data"),
+        log:
+            f"{JOB_LOGS}/assemble/{KEYPOINTS_SOURCE}.log",
+        threads: 1
+        resources:
+            mem_mb=4000,
+            runtime=30,
+        conda:
+            ENV
+        shell:
+            "python -m stages.assemble --params {params.json:q} --detector {KEYPOINTS_SOURCE}"
+            " --detections {input.detections:q}"
+            " --out {output.data_2d:q} --report {output.report:q} > {log:q} 2>&1"
