@@ -41,7 +41,7 @@ KEYPOINTS_REPORT = f"{RESULTS}/data/keypoints_{KEYPOINTS_SOURCE}.json"
 JOB_LOGS = f"{RESULTS}/logs"  # each job's stdout and stderr: logs/<rule>/...
 # Keypoints detected on video (rules/video.smk): keypoints.source names the detector.
 VIDEO_DETECTORS = ("cpn", "keypointrcnn")
-VIDEO_ROOT = config["video"]["path"]
+VIDEO_ROOT = f"{RESULTS}/video" if config["video"]["source"] == "render" else config["video"]["path"]
 BOXES_ROOT = f"{RESULTS}/boxes/maskrcnn"  # one folder per subject and camera, in the data set's boxes layout
 DETECTIONS = f"{RESULTS}/detections/{KEYPOINTS_SOURCE}"  # <subject>.<camera>.npz per detection job
 ASSEMBLED_2D = f"{DETECTIONS}/data_2d_{DATASET.name}_{KEYPOINTS_SOURCE}.npz"
@@ -160,9 +160,16 @@ def stage_code(stage):
     return sorted({f"stages/{stage}.py", *map(str, files)})
 
 
+def subject_videos(wildcards):
+    """A subject's videos: its render job's folder, or the data set's video root."""
+    if config["video"]["source"] == "render":
+        return f"{VIDEO_ROOT}/{wildcards.subject}"
+    return VIDEO_ROOT
+
+
 def detect_inputs(wildcards):
     """A detection job's videos, and its CPN checkpoint and Mask R-CNN boxes, or Keypoint R-CNN weights."""
-    inputs = {"videos": VIDEO_ROOT}
+    inputs = {"videos": subject_videos(wildcards)}
     if KEYPOINTS_SOURCE == "cpn":
         inputs["cpn"] = existing(config["detect"]["cpn_weights"], "detect.cpn_weights")
         if config["detect"]["boxes"] == "maskrcnn":

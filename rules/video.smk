@@ -1,8 +1,8 @@
-# 2D keypoints detected on video (keypoints.source cpn or keypointrcnn): the data set's videos under
-# video.path, person boxes (the data set's, or Mask R-CNN's: one boxes job per subject and camera), one
-# detection job per subject and camera, and their assembly into VideoPose3D's 2D file, which the keypoints
-# rule imports. (Rendering the embedded data set to video and fine-tuning CPN are not built yet: CPN needs
-# detect.cpn_weights.)
+# 2D keypoints detected on video (keypoints.source cpn or keypointrcnn): the 3D poses rendered to video (one
+# render job per subject), or the data set's videos under video.path; person boxes (the data set's, or
+# Mask R-CNN's: one boxes job per subject and camera); one detection job per subject and camera; their
+# assembly into VideoPose3D's 2D file, which the keypoints rule imports. (Fine-tuning CPN is not built yet:
+# CPN needs detect.cpn_weights.)
 
 if KEYPOINTS_SOURCE in VIDEO_DETECTORS:
     VIDEO_SUBJECTS = list(config["data"]["subjects"])
@@ -12,12 +12,36 @@ if KEYPOINTS_SOURCE in VIDEO_DETECTORS:
         subject="|".join(re.escape(s) for s in VIDEO_SUBJECTS),
         camera="|".join(CAMERA_IDS),
 
-    if not config["video"]["path"]:
-        raise ValueError(f"keypoints.source is {KEYPOINTS_SOURCE!r}: set video.path to the root of the videos")
-    existing(VIDEO_ROOT, "video.path")
+    if config["video"]["source"] == "path":
+        if not config["video"]["path"]:
+            raise ValueError(f"keypoints.source is {KEYPOINTS_SOURCE!r} on video.source path: set video.path")
+        existing(VIDEO_ROOT, "video.path")
     if KEYPOINTS_SOURCE == "cpn" and not config["detect"]["cpn_weights"]:
         raise ValueError("keypoints.source is 'cpn': set detect.cpn_weights to a CPN checkpoint (ours or "
                          "pytorch-cpn's); fine-tuning CPN on the training subjects is not built yet")
+
+    if config["video"]["source"] == "render":
+
+        rule render:
+            input:
+                code=stage_code("render"),
+                data_3d=DATA_3D,
+            output:
+                videos=directory(f"{VIDEO_ROOT}/{{subject}}"),
+                figure=f"{RESULTS}/figures/video/{{subject}}.png",
+            params:
+                json=stage_params("seed", "data", "render"),
+            log:
+                f"{JOB_LOGS}/render/{{subject}}.log",
+            threads: 1
+            resources:
+                mem_mb=4000,
+                runtime=120,
+            conda:
+                ENV
+            shell:
+                "python -m stages.render --params {params.json:q} --data-3d {input.data_3d:q}"
+                " --subject {wildcards.subject} --out-root {VIDEO_ROOT:q} --figure {output.figure:q} > {log:q} 2>&1"
 
     if KEYPOINTS_SOURCE == "cpn" and config["detect"]["boxes"] == "maskrcnn":
 
@@ -25,7 +49,7 @@ if KEYPOINTS_SOURCE in VIDEO_DETECTORS:
             input:
                 code=stage_code("boxes"),
                 data_3d=DATA_3D,
-                videos=VIDEO_ROOT,
+                videos=subject_videos,
                 weights=existing(config["detect"]["maskrcnn_weights"] or "", "detect.maskrcnn_weights"),
             output:
                 boxes=directory(f"{BOXES_ROOT}/{{subject}}.{{camera}}"),

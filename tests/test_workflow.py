@@ -326,13 +326,15 @@ def test_library_change_reruns_the_jobs_that_import_it(tiny_study, module, expec
         os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
 
 
-@pytest.mark.parametrize(("boxes", "extra"), [("gt", {}), ("maskrcnn", {"boxes": 28})])
-def test_keypoints_detected_on_video_plan_a_job_per_subject_and_camera(default_copy, tmp_path, boxes, extra):
+@pytest.mark.parametrize(("source", "boxes", "extra"), [("path", "gt", {}), ("path", "maskrcnn", {"boxes": 28}),
+                                                      ("render", "gt", {"render": 7})])
+def test_keypoints_detected_on_video_plan_a_job_per_subject_and_camera(default_copy, tmp_path, source, boxes,
+                                                                       extra):
     videos, weights = tmp_path / "videos", tmp_path / "cpn.pt"
     videos.mkdir()
     weights.touch()
     local = tmp_path / "video.yaml"
-    local.write_text(yaml.safe_dump({"keypoints": {"source": "cpn"}, "video": {"path": str(videos)},
+    local.write_text(yaml.safe_dump({"keypoints": {"source": "cpn"}, "video": {"source": source, "path": str(videos)},
                                      "detect": {"boxes": boxes, "cpn_weights": str(weights),
                                                 "maskrcnn_weights": str(weights)}}))
     jobs = planned_jobs(default_copy, "--configfile", str(local))
