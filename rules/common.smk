@@ -45,6 +45,7 @@ VIDEO_ROOT = f"{RESULTS}/video" if config["video"]["source"] == "render" else co
 BOXES_ROOT = f"{RESULTS}/boxes/maskrcnn"  # one folder per subject and camera, in the data set's boxes layout
 DETECTIONS = f"{RESULTS}/detections/{KEYPOINTS_SOURCE}"  # <subject>.<camera>.npz per detection job
 ASSEMBLED_2D = f"{DETECTIONS}/data_2d_{DATASET.name}_{KEYPOINTS_SOURCE}.npz"
+CPN_CHECKPOINT = f"{RESULTS}/detectors/cpn.pt"  # finetune_cpn's (when detect.cpn_weights is null)
 BENCHMARKS = f"{RESULTS}/benchmarks"
 
 ENV = "../envs/pipeline.yaml"  # relative to rules/
@@ -167,11 +168,20 @@ def subject_videos(wildcards):
     return VIDEO_ROOT
 
 
+def finetune_videos():
+    """The videos finetune_cpn reads: the render folders of its subjects, or the data set's video root."""
+    if config["video"]["source"] == "render":
+        subjects = [*config["finetune"]["subjects_train"], *config["finetune"]["subjects_test"]]
+        return [f"{VIDEO_ROOT}/{subject}" for subject in subjects]
+    return [VIDEO_ROOT]
+
+
 def detect_inputs(wildcards):
     """A detection job's videos, and its CPN checkpoint and Mask R-CNN boxes, or Keypoint R-CNN weights."""
     inputs = {"videos": subject_videos(wildcards)}
     if KEYPOINTS_SOURCE == "cpn":
-        inputs["cpn"] = existing(config["detect"]["cpn_weights"], "detect.cpn_weights")
+        weights = config["detect"]["cpn_weights"]
+        inputs["cpn"] = existing(weights, "detect.cpn_weights") if weights else CPN_CHECKPOINT
         if config["detect"]["boxes"] == "maskrcnn":
             inputs["boxes"] = f"{BOXES_ROOT}/{wildcards.subject}.{wildcards.camera}"
     elif config["detect"]["keypointrcnn_weights"]:

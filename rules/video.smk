@@ -1,8 +1,8 @@
 # 2D keypoints detected on video (keypoints.source cpn or keypointrcnn): the 3D poses rendered to video (one
 # render job per subject), or the data set's videos under video.path; person boxes (the data set's, or
 # Mask R-CNN's: one boxes job per subject and camera); one detection job per subject and camera; their
-# assembly into VideoPose3D's 2D file, which the keypoints rule imports. (Fine-tuning CPN is not built yet:
-# CPN needs detect.cpn_weights.)
+# assembly into VideoPose3D's 2D file, which the keypoints rule imports. CPN is detect.cpn_weights, or, when
+# that is null, the CPN that finetune_cpn trains on the videos of finetune.subjects_train.
 
 if KEYPOINTS_SOURCE in VIDEO_DETECTORS:
     VIDEO_SUBJECTS = list(config["data"]["subjects"])
@@ -16,9 +16,6 @@ if KEYPOINTS_SOURCE in VIDEO_DETECTORS:
         if not config["video"]["path"]:
             raise ValueError(f"keypoints.source is {KEYPOINTS_SOURCE!r} on video.source path: set video.path")
         existing(VIDEO_ROOT, "video.path")
-    if KEYPOINTS_SOURCE == "cpn" and not config["detect"]["cpn_weights"]:
-        raise ValueError("keypoints.source is 'cpn': set detect.cpn_weights to a CPN checkpoint (ours or "
-                         "pytorch-cpn's); fine-tuning CPN on the training subjects is not built yet")
 
     if config["video"]["source"] == "render":
 
@@ -68,6 +65,34 @@ if KEYPOINTS_SOURCE in VIDEO_DETECTORS:
                 "python -m stages.boxes --params {params.json:q} --data-3d {input.data_3d:q}"
                 " --subject {wildcards.subject} --camera {wildcards.camera} --video-root {VIDEO_ROOT:q}"
                 " --out-root {output.boxes:q} > {log:q} 2>&1"
+
+    if KEYPOINTS_SOURCE == "cpn" and not config["detect"]["cpn_weights"]:
+
+        rule finetune_cpn:
+            input:
+                code=stage_code("finetune_cpn"),
+                data_3d=DATA_3D,
+                videos=finetune_videos(),
+                init=[existing(config["finetune"]["init_weights"], "finetune.init_weights")]
+                if config["finetune"]["init_weights"] else [],
+            output:
+                checkpoint=CPN_CHECKPOINT,
+                history=f"{RESULTS}/detectors/cpn_history.parquet",
+            params:
+                json=stage_params("seed", "data", "finetune"),
+            log:
+                f"{JOB_LOGS}/finetune_cpn.log",
+            threads: lambda wildcards: config["finetune"]["threads"]
+            resources:
+                mem_mb=16000,
+                runtime=720,
+                gpu=1,
+            conda:
+                ENV
+            shell:
+                "python -m stages.finetune_cpn --params {params.json:q} --data-3d {input.data_3d:q}"
+                " --video-root {VIDEO_ROOT:q} --checkpoint {output.checkpoint:q} --history {output.history:q}"
+                " > {log:q} 2>&1"
 
     rule detect:
         input:

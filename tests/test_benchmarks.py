@@ -21,7 +21,7 @@ def test_train_throughput_writes_its_json(tmp_path):
 
 def test_render_speed_writes_its_json(tmp_path):
     out = tmp_path / "render.json"
-    subprocess.run([sys.executable, "benchmarks/render_speed.py", "--frames", "3", "--scale", "0.05", "--out", str(out)],
-                   cwd=ROOT, check=True, capture_output=True, text=True)
+    subprocess.run([sys.executable, "benchmarks/render_speed.py", "--frames", "3", "--scale", "0.05",
+                    "--out", str(out)], cwd=ROOT, check=True, capture_output=True, text=True)
     result = json.loads(out.read_text())
     assert result["render_ms_per_frame"] > 0 and result["encode_ms_per_frame"] > 0

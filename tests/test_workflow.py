@@ -342,10 +342,19 @@ def test_keypoints_detected_on_video_plan_a_job_per_subject_and_camera(default_c
                     "train": 48, "evaluate": 48, "report": 1, "all": 1}
 
 
-def test_keypoints_on_video_without_cpn_weights_say_what_to_set(default_copy, tmp_path):
+def test_cpn_without_weights_is_fine_tuned_on_the_rendered_training_subjects_first(default_copy, tmp_path):
     local = tmp_path / "video.yaml"
-    local.write_text(yaml.safe_dump({"keypoints": {"source": "cpn"}, "video": {"path": str(tmp_path)}}))
+    local.write_text(yaml.safe_dump({"keypoints": {"source": "cpn"}, "video": {"source": "render"}}))
+    jobs = planned_jobs(default_copy, "--configfile", str(local))
+    assert jobs == {"synthesize": 1, "prepare": 1, "render": 7, "finetune_cpn": 1, "detect": 28, "assemble": 1,
+                    "keypoints": 1, "train": 48, "evaluate": 48, "report": 1, "all": 1}
+
+
+def test_keypoints_on_video_of_a_missing_folder_say_what_to_set(default_copy, tmp_path):
+    local = tmp_path / "video.yaml"
+    local.write_text(yaml.safe_dump({"keypoints": {"source": "cpn"}, "video": {"source": "path",
+                                                                              "path": str(tmp_path / "none")}}))
     result = subprocess.run(["snakemake", "-n", "--configfile", str(local)], cwd=default_copy, capture_output=True,
                             text=True, env=environment(default_copy), timeout=120)
     assert result.returncode != 0
-    assert "set detect.cpn_weights to a CPN checkpoint" in result.stdout + result.stderr
+    assert "video.path is" in result.stdout + result.stderr and "which does not exist" in result.stdout + result.stderr

@@ -58,6 +58,9 @@ class Dataset:
     # no video layout (the video stages refuse the data set).
     video_path: Callable[..., Path] | None = field(default=None, repr=False)
     boxes_path: Callable[..., Path] | None = field(default=None, repr=False)
+    # Ground-truth COCO-17 keypoints of its 3D poses: (positions (T, J, 3) world metres, camera) -> (T, 17, 2)
+    # full-resolution pixels (face joints made from the head); None: not defined (no CPN fine-tuning).
+    coco_keypoints: Callable[..., np.ndarray] | None = field(default=None, repr=False)
     notes: tuple[str, ...] = ()  # what a user must know (unpublished calibration, corrupted mocap)
 
     def __post_init__(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from poselift.datasets.description import Dataset, sequence_pattern
 from poselift.datasets.h36m import calibration, names
+from poselift.datasets.h36m.coco import coco_keypoints_2d
 from poselift.datasets.h36m.raw import read_raw_tree
 from poselift.datasets.h36m.skeleton import H36M_17, H36M_32, H36M_KEPT_JOINTS
 from poselift.datasets.h36m.videos import h36m_boxes_path, h36m_video_path
@@ -48,6 +49,7 @@ H36M = Dataset(
     synthetic_route="cdf",
     video_path=h36m_video_path,
     boxes_path=h36m_boxes_path,
+    coco_keypoints=coco_keypoints_2d,
     notes=("S11 Directions is left out for all cameras, as VideoPose3D does (its video of camera 54138969 is "
            "corrupted).",),
 )
