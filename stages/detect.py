@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from poselift.detectors.cpn import load_cpn
+from poselift.detectors.cpn import load_cpn, records_input_size
 from poselift.detectors.heatmaps import detect_keypoints
 from poselift.detectors.rcnn import keypointrcnn_keypoints, load_rcnn
 from poselift.io.formats import load_3d
@@ -63,7 +63,8 @@ def load_detector(detector: str, settings: dict, cpn: Path | None, device: torch
     if detector == "cpn":
         if cpn is None:
             raise ValueError("the cpn detector needs --cpn (detect.cpn_weights)")
-        model, _ = load_cpn(cpn, input_size=settings["cpn_input_size"])
+        input_size = None if records_input_size(cpn) else settings["cpn_input_size"]  # pytorch-cpn's do not
+        model, _ = load_cpn(cpn, input_size=input_size)
         return model.to(device)
     if not settings["keypointrcnn_weights"]:
         raise ValueError("the keypointrcnn detector needs detect.keypointrcnn_weights: to torchvision's "

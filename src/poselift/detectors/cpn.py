@@ -276,6 +276,11 @@ def _check_plain(value: object, where: str) -> None:
         raise ValueError(f"{where} is a {type(value).__name__}; checkpoints hold only plain data and tensors")
 
 
+def records_input_size(path: str | os.PathLike) -> bool:
+    """Whether a CPN checkpoint records its input size (ours do; pytorch-cpn's need `input_size` to load)."""
+    return _torch_load(Path(path)).get("format") == FORMAT
+
+
 def load_cpn(path: str | os.PathLike, input_size: tuple[int, int] | None = None) -> tuple[CPN, dict]:
     """A CPN (in eval mode) and the checkpoint's extra data, from one of our checkpoints or a pytorch-cpn
     one (`CPN50_256x192.pth.tar`: pass `input_size`, which it does not record; the depth, joints and
