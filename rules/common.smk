@@ -10,6 +10,7 @@ from pathlib import Path
 from poselift.codegraph import import_closure
 from poselift.datasets import get_dataset
 from poselift.datasets.synthetic import embedded
+from poselift.keypoints.assembly import VIDEO_DETECTORS
 from poselift.study.models import models
 from poselift.study.params import experiment_instances, experiment_settings, job_settings_of
 from poselift.study.report import EXPERIMENT_FIGURES, ROUTING_FIGURES, ROUTING_TABLES, TABLE_FORMATS, table_names
@@ -40,7 +41,6 @@ DATA_2D = f"{RESULTS}/data/data_2d_{DATASET.name}_{KEYPOINTS_SOURCE}.npz"
 KEYPOINTS_REPORT = f"{RESULTS}/data/keypoints_{KEYPOINTS_SOURCE}.json"
 JOB_LOGS = f"{RESULTS}/logs"  # each job's stdout and stderr: logs/<rule>/...
 # Keypoints detected on video (rules/video.smk): keypoints.source names the detector.
-VIDEO_DETECTORS = ("cpn", "keypointrcnn")
 VIDEO_ROOT = f"{RESULTS}/video" if config["video"]["source"] == "render" else config["video"]["path"]
 BOXES_ROOT = f"{RESULTS}/boxes/maskrcnn"  # one folder per subject and camera, in the data set's boxes layout
 DETECTIONS = f"{RESULTS}/detections/{KEYPOINTS_SOURCE}"  # <subject>.<camera>.npz per detection job

@@ -28,7 +28,7 @@ from poselift.detectors.heatmaps import detect_keypoints
 from poselift.detectors.rcnn import keypointrcnn_keypoints, load_rcnn
 from poselift.io.formats import load_3d
 from poselift.io.video import VideoError, check_video, read_boxes, read_video
-from poselift.keypoints.assembly import VideoDetections, write_detections
+from poselift.keypoints.assembly import VIDEO_DETECTORS, VideoDetections, write_detections
 from poselift.lifting.training import resolve_device
 from stages import _cli
 
@@ -54,12 +54,9 @@ def gt_boxes(path: Path, frames: int, camera, where: str) -> np.ndarray:
     return boxes
 
 
-DETECTORS = ("cpn", "keypointrcnn")
-
-
 def load_detector(detector: str, settings: dict, cpn: Path | None, device: torch.device) -> torch.nn.Module:
-    if detector not in DETECTORS:
-        raise ValueError(f"unknown detector {detector!r}; known: {', '.join(DETECTORS)}")
+    if detector not in VIDEO_DETECTORS:
+        raise ValueError(f"unknown detector {detector!r}; known: {', '.join(VIDEO_DETECTORS)}")
     if detector == "cpn":
         if cpn is None:
             raise ValueError("the cpn detector needs --cpn (detect.cpn_weights)")
@@ -134,7 +131,7 @@ def main(params: dict, detector: str, data_3d: Path, subject: str, camera_id: st
 
 def cli() -> None:
     p = _cli.parser(__doc__.split("\n\n")[0])
-    p.add_argument("--detector", choices=DETECTORS, required=True)
+    p.add_argument("--detector", choices=VIDEO_DETECTORS, required=True)
     p.add_argument("--data-3d", type=Path, required=True, help="data_3d_<dataset>.npz: the sequences and lengths")
     p.add_argument("--subject", required=True)
     p.add_argument("--camera", required=True, help="camera id")

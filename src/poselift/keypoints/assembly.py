@@ -21,6 +21,8 @@ import numpy as np
 from poselift.io.atomic import atomic_path
 
 JOINTS = 17  # COCO keypoints
+# keypoints.source values detected on video by the rules (their 2D file is the assembled one, not import_path)
+VIDEO_DETECTORS = ("cpn", "keypointrcnn")
 
 
 @dataclass(frozen=True)

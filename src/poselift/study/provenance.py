@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from poselift.keypoints.assembly import VIDEO_DETECTORS
+
 if TYPE_CHECKING:
     from poselift.study.tables import ExperimentRuns
 
@@ -60,7 +62,8 @@ def provenance_problems(runs_list: list[ExperimentRuns], prepared: Mapping[str, 
     recorded = "gt" if keypoints is None else keypoints["source"]
     if source != recorded:
         found.append(f"keypoints.source is {source!r}, but the 2D keypoints are {recorded!r}")
-    elif keypoints is not None and keypoints.get("imported") not in (None, params["keypoints"]["import_path"]):
+    elif (keypoints is not None and source not in VIDEO_DETECTORS
+          and keypoints.get("imported") not in (None, params["keypoints"]["import_path"])):
         found.append(f"keypoints.import_path is {params['keypoints']['import_path']!r}, but the 2D keypoints were "
                      f"imported from {keypoints['imported']!r}")
     return found
