@@ -62,6 +62,15 @@ def test_high_quality_round_trip_is_close(video):
     assert not np.array_equal(decoded[0], decoded[1])  # the frames keep their order and differ
 
 
+def test_the_encoder_thread_count_is_pinned_so_that_the_bytes_do_not_follow_the_machine(tmp_path):
+    """x264 records its settings in the stream; at this size its default would be several threads."""
+    frames = noise_frames(height=240, width=240)
+    path = write_video(tmp_path / "pinned.mp4", frames, fps=50)
+    settings = path.read_bytes()
+    assert b" threads=1 " in settings and b" lookahead_threads=1 " in settings
+    assert write_video(tmp_path / "again.mp4", frames, fps=50).read_bytes() == settings
+
+
 def test_chunks_and_odd_sizes(tmp_path, video):
     path, _ = video
     assert [len(c) for c in iter_video(path, chunk=4)] == [4, 2]

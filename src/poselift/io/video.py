@@ -21,6 +21,8 @@ from PIL import Image
 
 from poselift.io.atomic import atomic_path
 
+X264_THREADS = 1  # encoder threads, pinned: x264's bytes depend on them (see `write_video`)
+
 
 class VideoError(ValueError):
     """A video file that cannot be used: its message names the file and what is wrong."""
@@ -141,6 +143,10 @@ def write_video(path: str | os.PathLike, frames: np.ndarray | Iterable[np.ndarra
     visually lossless. preset: x264's speed/size trade-off (`ultrafast` ... `veryslow`); it changes
     the quality at a given crf little. `lossless`: H.264 in RGB (libx264rgb, crf 0), which decodes to
     exactly the frames written, at any size, but which few players other than FFmpeg read.
+
+    x264 runs on one thread (`X264_THREADS`): its bytes depend on its thread count, which by default
+    follows the machine's cores, and with frame threads its rate control can vary from run to run; on
+    one thread the same frames give the same file on every machine (and small videos encode faster).
     """
     path = Path(path)
     first, frames = _frames_of(path, frames)
@@ -155,7 +161,7 @@ def write_video(path: str | os.PathLike, frames: np.ndarray | Iterable[np.ndarra
                                       rate=Fraction(fps).limit_denominator(1001))
         stream.width, stream.height = width + pad[1][1], height + pad[0][1]
         stream.pix_fmt = "rgb24" if lossless else "yuv420p"
-        stream.options = {"crf": "0" if lossless else str(crf), "preset": preset}
+        stream.options = {"crf": "0" if lossless else str(crf), "preset": preset, "threads": str(X264_THREADS)}
         for frame in frames:
             image = av.VideoFrame.from_ndarray(np.pad(frame, pad, mode="edge"), format="rgb24")
             container.mux(stream.encode(image))
