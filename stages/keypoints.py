@@ -12,7 +12,9 @@ Always writes `--error-report`, JSON: what was read and written (with sha256), t
 ground truth in pixels, per joint
 (mean, median, p90), overall and per subject, with the joints compared and why (keypoints of another
 layout are compared at the joints both layouts have), and for `noisy` the model's parameters and how
-often swaps and misses happened. A short table goes to stdout.
+often swaps and misses happened; for any other source also `noise_model_reference`: the error the detector-error
+model gives on the same sequences at the same joints (what `noisy` would have been). A short table goes
+to stdout.
 """
 
 from __future__ import annotations
@@ -63,6 +65,10 @@ def main(params: dict, data_3d: Path, data_2d_gt: Path, out: Path, report_path: 
         report["imported"] = str(path)
     report.update(layout=metadata["layout_name"], notes=notes)
     report.update(error_report(keypoints, infer_layout(metadata), gt_2d, gt_layout))
+    if source not in ("gt", "noisy") and "per_joint" in report:  # the detector-error model at the same joints
+        reference, _ = noisy_keypoints(gt_2d, positions_3d, settings["noisy"], params["seed"], dataset)
+        same_joints = error_report(reference, gt_layout, gt_2d, gt_layout, joints=list(report["per_joint"]))
+        report["noise_model_reference"] = {"parameters": settings["noisy"], **same_joints}
     report["data_3d"] = file_record(data_3d)
     with atomic_path(out) as tmp_out, atomic_path(report_path) as tmp_report:  # both files or neither
         save_2d(tmp_out, keypoints, metadata)
@@ -71,6 +77,9 @@ def main(params: dict, data_3d: Path, data_2d_gt: Path, out: Path, report_path: 
     for note in notes:
         print(f"note: {note}")
     print(error_table(report))
+    if "noise_model_reference" in report:
+        print("the detector-error model (keypoints.noisy) on the same sequences:")
+        print(error_table(report["noise_model_reference"]))
     print(f"wrote {out} and {report_path} ({time.perf_counter() - start:.1f} s)")
 
 

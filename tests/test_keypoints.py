@@ -273,6 +273,13 @@ def test_import_other_layouts(tmp_path, tiny_dataset, default_params, layout, na
     assert "definition offset" in report["comparison"]
     assert len(report["per_joint"]) == joints
     assert report["overall"] == pytest.approx({"mean": 5.0, "median": 5.0, "p90": 5.0}, abs=1e-3)
+    # beside it, what the detector-error model gives at the same joints: the noisy source's own numbers
+    reference = report["noise_model_reference"]
+    assert list(reference["per_joint"]) == list(report["per_joint"])
+    _, noisy_path = run_stage(tmp_path, tiny_dataset, stage_params(default_params, "noisy"), name="noisy")
+    noisy = json.loads(noisy_path.read_text())
+    assert reference["per_joint"] == {name: noisy["per_joint"][name] for name in report["per_joint"]}
+    assert reference["parameters"] == noisy["noise_model"] and reference["frames"] == noisy["frames"]
 
 
 def test_malformed_detections_are_rejected_and_nothing_is_written(tmp_path, tiny_dataset, default_params):

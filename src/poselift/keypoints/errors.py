@@ -42,10 +42,20 @@ def keypoint_errors(pairs: Iterable[tuple[np.ndarray, np.ndarray]], names: Seque
     }
 
 
-def error_report(keypoints: Poses2D, layout: Layout, gt_2d: Poses2D, gt_layout: Layout) -> dict:
+def error_report(keypoints: Poses2D, layout: Layout, gt_2d: Poses2D, gt_layout: Layout,
+                 joints: Sequence[str] | None = None) -> dict:
     """2D error of `keypoints` (in `layout`) against the ground truth (in `gt_layout`) at the joints both
-    have, pixels: per joint, overall, per subject, and which subjects had no ground truth."""
-    if layout.name == gt_layout.name:
+    have, pixels: per joint, overall, per subject, and which subjects had no ground truth. `joints`: only
+    these of the layout's joints, in this order (keypoints in the ground truth's layout), e.g. the joints
+    another report compared."""
+    if joints is not None:
+        if layout.name != gt_layout.name or not set(joints) <= set(layout.names):
+            raise ValueError(f"joints {list(joints)} are not all joints of the ground truth's layout "
+                             f"{gt_layout.name!r}")
+        names = list(joints)
+        source_index = gt_index = [layout.names.index(name) for name in names]
+        comparison = f"the {len(names)} {layout.name} joints {', '.join(names)}"
+    elif layout.name == gt_layout.name:
         names, source_index = list(layout.names), list(range(layout.num_joints))
         gt_index = source_index
         comparison = f"all {layout.num_joints} {layout.name} joints"
