@@ -46,6 +46,11 @@ BOXES_ROOT = f"{RESULTS}/boxes/maskrcnn"  # one folder per subject and camera, i
 DETECTIONS = f"{RESULTS}/detections/{KEYPOINTS_SOURCE}"  # <subject>.<camera>.npz per detection job
 ASSEMBLED_2D = f"{DETECTIONS}/data_2d_{DATASET.name}_{KEYPOINTS_SOURCE}.npz"
 CPN_CHECKPOINT = f"{RESULTS}/detectors/cpn.pt"  # finetune_cpn's (when detect.cpn_weights is null)
+CPN_HISTORY = f"{RESULTS}/detectors/cpn_history.parquet"  # and its history, per epoch
+ASSEMBLY_REPORT = f"{DETECTIONS}/assemble.json"  # assemble's record: frames filled per video
+VIDEO_FIGURES = f"{RESULTS}/figures/video"  # render's <subject>.png; the report's fine-tuning figure
+VIDEO_TABLES = f"{RESULTS}/tables/video"  # the report's tables of keypoints detected on video
+FINETUNED = KEYPOINTS_SOURCE == "cpn" and not config["detect"]["cpn_weights"]  # CPN fine-tuned by the study
 BENCHMARKS = f"{RESULTS}/benchmarks"
 
 ENV = "../envs/pipeline.yaml"  # relative to rules/
@@ -127,6 +132,25 @@ def imported_detections():
         )
     parameter = f"keypoints.import_path (keypoints.source {KEYPOINTS_SOURCE})"
     return [existing(config["keypoints"]["import_path"], parameter)]
+
+
+def detection_records():
+    """The report's records of keypoints detected on video, each where the study makes it: assemble's record,
+    the fine-tuned CPN's history, render's sample frames (one per subject)."""
+    detected = KEYPOINTS_SOURCE in VIDEO_DETECTORS
+    rendered = detected and config["video"]["source"] == "render"
+    return {"assembly": [ASSEMBLY_REPORT] if detected else [],
+            "detector_history": [CPN_HISTORY] if FINETUNED else [],
+            "video_figures": [f"{VIDEO_FIGURES}/{s}.png" for s in config["data"]["subjects"]] if rendered else []}
+
+
+def detection_outputs():
+    """The report's tables (md, csv, tex) and fine-tuning figure (png, svg) of keypoints detected on video."""
+    if KEYPOINTS_SOURCE not in VIDEO_DETECTORS:
+        return [], []
+    names = ["table_d1_detector_error", *(["table_d2_finetune"] if FINETUNED else [])]
+    figures = [f"{VIDEO_FIGURES}/finetune_history.{fmt}" for fmt in ("png", "svg")] if FINETUNED else []
+    return [f"{VIDEO_TABLES}/{name}.{fmt}" for name in names for fmt in ("md", "csv", "tex")], figures
 
 
 def stage_params(*sections, **replaced):

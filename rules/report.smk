@@ -18,6 +18,7 @@ rule report:
         routing_history=expand(rules.train_classifier.output.history, experiment=ROUTED),
         provenance=DATA_PROVENANCE,  # what the 3D data are, checked against every evaluation
         keypoints=[] if KEYPOINTS_SOURCE == "gt" else [KEYPOINTS_REPORT],  # what the 2D input is (gt: prepare's)
+        **detection_records(),  # keypoints detected on video: assemble's record, CPN's history, sample frames
     output:
         report=report(f"{RESULTS}/report.md", caption="../report/report_md.rst", category="Report"),
         summary=f"{RESULTS}/summary.json",  # headline numbers: DVC's metrics
@@ -36,6 +37,8 @@ rule report:
                      for name in experiment_figures(experiment)],
         overview=report(multiext(f"{RESULTS}/figures/overview_avg", ".png", ".svg"),
                         caption="../report/overview.rst", category="Figures"),
+        detection_tables=detection_outputs()[0],
+        detection_figures=detection_outputs()[1],
     params:
         json=stage_params("report", "train", "experiments", "keypoints", "data"),  # data: names the data set
         routing=lambda wildcards, input: " ".join(
@@ -43,6 +46,10 @@ rule report:
             for kind in ("summary", "routes", "transfer", "classification", "history") if input[f"routing_{kind}"]),
         tables_dir=lambda wildcards, output: Path(output.combined_tables[0]).parent,
         keypoints=lambda wildcards, input: " ".join(f"--keypoints-report {shlex.quote(p)}" for p in input.keypoints),
+        detection=lambda wildcards, input: " ".join(
+            f"--{flag} " + " ".join(shlex.quote(p) for p in input[kind])
+            for kind, flag in (("assembly", "assembly-report"), ("detector_history", "detector-history"),
+                               ("video_figures", "video-figures")) if input[kind]),
         figures_dir=lambda wildcards, output: Path(output.overview[0]).parent,
     log:
         f"{JOB_LOGS}/report.log",
@@ -55,6 +62,6 @@ rule report:
     shell:
         "python -m stages.report --params {params.json:q}"
         " --summaries {input.summaries:q} --rows {input.rows:q} --histories {input.histories:q}"
-        " --data-provenance {input.provenance:q} {params.keypoints} {params.routing}"
+        " --data-provenance {input.provenance:q} {params.keypoints} {params.detection} {params.routing}"
         " --tables-dir {params.tables_dir:q} --figures-dir {params.figures_dir:q} --out {output.report:q}"
         " --summary {output.summary:q} > {log:q} 2>&1"

@@ -25,7 +25,7 @@ if KEYPOINTS_SOURCE in VIDEO_DETECTORS:
                 data_3d=DATA_3D,
             output:
                 videos=directory(f"{VIDEO_ROOT}/{{subject}}"),
-                figure=f"{RESULTS}/figures/video/{{subject}}.png",
+                figure=f"{VIDEO_FIGURES}/{{subject}}.png",
             params:
                 json=stage_params("seed", "data", "render"),
             log:
@@ -77,7 +77,7 @@ if KEYPOINTS_SOURCE in VIDEO_DETECTORS:
                 if config["finetune"]["init_weights"] else [],
             output:
                 checkpoint=CPN_CHECKPOINT,
-                history=f"{RESULTS}/detectors/cpn_history.parquet",
+                history=CPN_HISTORY,
             params:
                 json=stage_params("seed", "data", "finetune"),
             log:
@@ -124,7 +124,7 @@ if KEYPOINTS_SOURCE in VIDEO_DETECTORS:
             detections=expand(f"{DETECTIONS}/{{subject}}.{{camera}}.npz", subject=VIDEO_SUBJECTS, camera=CAMERA_IDS),
         output:
             data_2d=ASSEMBLED_2D,
-            report=f"{DETECTIONS}/assemble.json",
+            report=ASSEMBLY_REPORT,
         params:
             json=stage_params("data"),
         log:

@@ -49,7 +49,7 @@ from poselift.detectors.finetune import (
 from poselift.geometry.cameras import Camera
 from poselift.io.atomic import file_record, write_parquet
 from poselift.io.formats import load_3d
-from poselift.io.video import VideoError, iter_video, video_info
+from poselift.io.video import VideoError, check_video, iter_video
 from poselift.lifting.training import resolve_device
 from poselift.seeding import job_seed
 from stages import _cli
@@ -77,14 +77,11 @@ def video_frames(dataset: Dataset, video_root: Path, subject: str, sequence: str
     path = dataset.video_path(video_root, subject, sequence, camera.id)
     boxes_path = dataset.boxes_path(video_root, subject, sequence, camera.id)
     try:
-        info = video_info(path)
-        if info.frames < len(positions):
-            raise VideoError(f"{path}: the video has {info.frames} frames, fewer than the {len(positions)} of its "
-                             f"3D sequence")
+        info = check_video(path, len(positions))  # as the detect stage: exactly its 3D sequence's frames
         scale = video_scale(info, camera, str(path))
         if not boxes_path.is_file():
             raise VideoError(f"{boxes_path}: no person boxes for the video {path}")
-        boxes = gt_boxes(boxes_path, info.frames, camera, "")[:len(positions)]  # (T, 4), full-resolution pixels
+        boxes = gt_boxes(boxes_path, info.frames, camera, "")  # (T, 4), full-resolution pixels
         keep = np.arange(0, len(positions), stride)
         keep = keep[np.isfinite(boxes[keep]).all(axis=1)]
         frames = list(decode_frames(path, keep)) if len(keep) else []  # K frames (h, w, 3)

@@ -10,7 +10,9 @@ then the second's):
 routing the route stage's outputs and the classifier's history (`--routing-summary`, `--routing-routes`,
 `--routing-transfer`, `--routing-classification`, `--routing-history`), and what the data were:
 `--data-provenance` (prepare's record) and `--keypoints-report` (the keypoints stage's, unless the 2D input
-is prepare's ground truth). The report states the data from these records,
+is prepare's ground truth), and for keypoints detected on video `--assembly-report` (the assemble stage's
+record), `--detector-history` (the fine-tuned CPN's history, when one was fine-tuned) and `--video-figures`
+(the render stage's sample frames, when the videos were rendered). The report states the data from these records,
 and fails, naming both sides, where an evaluation read other data than those, a checkpoint was trained
 on other data than it was evaluated on, the parameters describe other data than were read, or a
 consistency check between the artifacts fails.
@@ -20,6 +22,8 @@ Writes (every file atomically):
     <tables>/table1_mpjpe, table1b_p_mpjpe, table2_mpjve .{md,csv,tex}   all experiments, the paper's layout
     <figures>/<exp>/fig5_mpjpe, fig5_mpjve, fig6_epochs (with routing fig7_confusion, fig8_transfer) .{png,svg}
     <figures>/overview_avg.{png,svg}
+    <tables>/video/table_d1_detector_error, table_d2_finetune .{md,csv,tex}, <figures>/video/finetune_history
+                  .{png,svg}   keypoints detected on video (table_d2 and the figure: when CPN was fine-tuned)
     <out> (report.md): what was run, the parameters, the definitions, all tables and figures, consistency
     checks and the provenance (sha256) of every file read.
 The numbers and the text come from `poselift.study`; nothing here computes one.
@@ -34,13 +38,15 @@ from pathlib import Path
 
 from poselift.io.atomic import write_json, write_text
 from poselift.io.figures import save_figure
-from poselift.study import consistency, report
-from poselift.study.artifacts import check_inputs, load_experiment, load_record, load_routing
+from poselift.study import consistency, detection, report
+from poselift.study.artifacts import check_inputs, load_detector_history, load_experiment, load_record, load_routing
 from poselift.study.models import models
 from poselift.study.params import experiment_instances, experiment_settings
 from poselift.study.provenance import provenance_problems
 from poselift.study.render import Table
 from stages import _cli
+
+DETECTION_KEY = "video_detection"  # summary.json: the detector's numbers beside the experiments'
 
 ROUTING_ARGUMENTS = {  # artifacts.ROUTING_KINDS -> what the file is
     "summary": "the route stage's summaries (.json)", "routes": "its per route and sequence rows (.parquet)",
@@ -81,12 +87,44 @@ def routing_files(params: dict, lists: dict[str, list[Path]]) -> dict:
     return {instance: {kind: Path(paths[k]) for kind, paths in lists.items()} for k, instance in enumerate(routed)}
 
 
+def detection_files(assembly: Path | None, history: Path | None, figures: list[Path]) -> dict | None:
+    """The records of keypoints detected on video, None when the 2D input was not (no `assembly`)."""
+    if assembly is None:
+        if history is not None or figures:
+            raise ValueError("report: --detector-history and --video-figures need --assembly-report")
+        return None
+    return {"assembly": assembly, "history": history, "figures": list(figures)}
+
+
+def write_detection(keypoints: dict | None, files: dict, decimals: int, tables_dir: Path, figures_dir: Path,
+                    out_dir: Path) -> tuple[list[str], dict]:
+    """The tables and figure of keypoints detected on video, written; the report's section and headline."""
+    if keypoints is None:
+        raise ValueError("report: --assembly-report needs --keypoints-report (the keypoints detected on video)")
+    assembly = load_record(files["assembly"])
+    detection.check_records(keypoints, assembly)
+    history = None if files["history"] is None else load_detector_history(files["history"])
+    built = {"table_d1_detector_error": detection.error_table(keypoints, decimals)}
+    if history is not None:
+        built["table_d2_finetune"] = detection.finetune_table(history, decimals)
+    blocks = []
+    for name, table in built.items():
+        write_table(table, tables_dir / "video" / name, f"tab:video:{name}")
+        blocks += report.table_block(table, tables_dir / "video" / name, out_dir, detection.TITLES[name])
+    if history is not None:
+        stem = figures_dir / "video" / detection.FINETUNE_FIGURE
+        save_figure(detection.finetune_figure(history), stem)
+        blocks += [report.figure_line(stem, out_dir, "CPN fine-tuning history"), ""]
+    lines = detection.section(assembly, detection.sample_frame_links(files["figures"], out_dir), blocks)
+    return lines, detection.headline(keypoints, assembly, history)
+
+
 def main(params: dict, files: dict, provenance: Path, keypoints_report: Path | None, tables_dir: str | os.PathLike,
          figures_dir: str | os.PathLike, out: str | os.PathLike, summary: str | os.PathLike | None = None,
-         routing: dict | None = None) -> None:
+         routing: dict | None = None, detected: dict | None = None) -> None:
     """Tables, figures and the report; with `summary`, also the headline numbers as JSON.
     `params`: the sections `data`, `keypoints`, `train`, `experiments` and `report`; `files`: `job_files`;
-    `routing`: `routing_files` (the instances with routing)."""
+    `routing`: `routing_files` (the instances with routing); `detected`: `detection_files`."""
     tables_dir, figures_dir, out = Path(tables_dir), Path(figures_dir), Path(out)
     settings = params["report"]
     dataset = _cli.dataset_of(params)
@@ -95,6 +133,8 @@ def main(params: dict, files: dict, provenance: Path, keypoints_report: Path | N
     keypoints = None if keypoints_report is None else load_record(keypoints_report)
     routing = routing or {}
     inputs += [path for kinds in routing.values() for path in kinds.values()]
+    if detected is not None:
+        inputs += [detected["assembly"], *([detected["history"]] if detected["history"] else []), *detected["figures"]]
     runs_list, built, checks = [], {}, {}
     for experiment in sorted(params["experiments"]):
         start = time.perf_counter()
@@ -131,10 +171,15 @@ def main(params: dict, files: dict, provenance: Path, keypoints_report: Path | N
     for stem, table in combined.items():
         write_table(table, tables_dir / stem, f"tab:{stem}")
     save_figure(report.overview_figure(runs_list), figures_dir / "overview_avg")
+    headline = report.headline_metrics(runs_list, settings["k"], settings["by_subject"])
+    section = []
+    if detected is not None:
+        section, headline[DETECTION_KEY] = write_detection(keypoints, detected, settings["decimals"], tables_dir,
+                                                           figures_dir, out.parent)
     if summary is not None:
-        write_json(summary, report.headline_metrics(runs_list, settings["k"], settings["by_subject"]))
+        write_json(summary, headline)
     write_text(out, report.render_report(params, runs_list, built, combined, checks, inputs, tables_dir,
-                                         figures_dir, out, prepared, keypoints))
+                                         figures_dir, out, prepared, keypoints, section))
     print(f"report: wrote {out}", flush=True)
 
 
@@ -151,6 +196,11 @@ def cli() -> None:
     p.add_argument("--figures-dir", required=True, help="where the figures go (one folder per experiment)")
     p.add_argument("--out", required=True, help="the report (Markdown), e.g. results/report.md")
     p.add_argument("--summary", default=None, help="also the headline numbers as JSON (DVC's metrics)")
+    p.add_argument("--assembly-report", type=Path, default=None,
+                   help="the assemble stage's record (.json), for keypoints detected on video")
+    p.add_argument("--detector-history", type=Path, default=None, help="the fine-tuned CPN's history (.parquet)")
+    p.add_argument("--video-figures", type=Path, nargs="*", default=[],
+                   help="the render stage's sample frames (.png), one per subject")
     for kind, what in ROUTING_ARGUMENTS.items():
         p.add_argument(f"--routing-{kind}", type=Path, nargs="*", default=[],
                        help=f"{what}, one per experiment instance with routing, in the order of --summaries")
@@ -158,7 +208,8 @@ def cli() -> None:
     params = _cli.load_params(args.params)
     routing = routing_files(params, {kind: getattr(args, f"routing_{kind}") for kind in ROUTING_ARGUMENTS})
     main(params, job_files(params, args.summaries, args.rows, args.histories), args.data_provenance,
-         args.keypoints_report, args.tables_dir, args.figures_dir, args.out, args.summary, routing)
+         args.keypoints_report, args.tables_dir, args.figures_dir, args.out, args.summary, routing,
+         detection_files(args.assembly_report, args.detector_history, args.video_figures))
 
 
 if __name__ == "__main__":

@@ -293,6 +293,17 @@ def test_the_stage_names_file_subject_action_and_camera_of_a_bad_video(videos, t
     assert not (tmp_path / "cpn.pt").exists()
 
 
+def test_a_video_longer_than_its_3d_sequence_is_refused_as_by_detect(videos, tmp_path):
+    short = tmp_path / "data_3d_h36m.npz"
+    save_3d(short, {s: {SEQUENCE: generate_sequence(0, s, SEQUENCE, FRAMES - 1) / 1000} for s in VIDEOS})
+    params = {"seed": 3, "data": data_params(subjects=list(VIDEOS)), "finetune": SETTINGS}
+    camera = H36M.cameras("S1")[0].id
+    with pytest.raises(VideoError, match=rf"the video has {FRAMES} frames, its sequence {FRAMES - 1}.*"
+                                         rf"subject S1, action '{SEQUENCE}', camera {camera}"):
+        finetune_cpn.main(params, short, videos, tmp_path / "cpn.pt", tmp_path / "history.parquet")
+    assert not (tmp_path / "cpn.pt").exists()
+
+
 def test_a_checkpoint_of_another_depth_is_refused(videos, tmp_path):
     save_cpn(tmp_path / "coco.pt", CPN(CPNConfig(depth=34, input_size=(64, 32))), CPNConfig(depth=34,
                                                                                             input_size=(64, 32)))

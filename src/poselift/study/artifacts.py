@@ -108,6 +108,20 @@ def load_experiment(experiment: str, settings: Mapping[str, Any], files: Mapping
                           histories=histories, routing=routing)
 
 
+DETECTOR_HISTORY_COLUMNS = ("epoch", "lr", "train_loss", "samples_per_s", "cum_train_wall_s", "test_frames",
+                            "test_mean_px", "test_median_px", "test_p95_px")  # finetune_cpn's, per epoch
+
+
+def load_detector_history(path: Path) -> pd.DataFrame:
+    """The fine-tuned CPN's history (finetune_cpn), epochs 1..n once each, sorted."""
+    history = pd.read_parquet(path)
+    _require_columns(history, DETECTOR_HISTORY_COLUMNS, path)
+    history = history.sort_values("epoch", kind="stable").reset_index(drop=True)
+    if history.empty or history["epoch"].tolist() != list(range(1, len(history) + 1)):
+        raise ValueError(f"{path}: expected epochs 1..n once each, found {history['epoch'].tolist()}")
+    return history
+
+
 def load_record(path: Path, stage: str | None = None) -> dict[str, Any]:
     """A JSON record a stage wrote (prepare's provenance, keypoints' report)."""
     try:

@@ -8,7 +8,7 @@ reads the files and writes these.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -208,7 +208,7 @@ def _data_statement(prepared: Mapping, keypoints: Mapping | None) -> list[str]:
     return lines
 
 
-def _table_block(table: Table, stem: Path, out_dir: Path, title: str) -> list[str]:
+def table_block(table: Table, stem: Path, out_dir: Path, title: str) -> list[str]:
     links = ", ".join(f"[{fmt.upper()}]({_rel(stem.with_suffix('.' + fmt), out_dir)})" for fmt in ("csv", "tex"))
     lines = [f"### {title}", "", f"*{table.caption}* ({links})", "", table.markdown().rstrip("\n")]
     if table.notes:
@@ -216,7 +216,7 @@ def _table_block(table: Table, stem: Path, out_dir: Path, title: str) -> list[st
     return [*lines, ""]
 
 
-def _figure_line(stem: Path, out_dir: Path, alt: str) -> str:
+def figure_line(stem: Path, out_dir: Path, alt: str) -> str:
     png, svg = (_rel(stem.with_suffix(f".{fmt}"), out_dir) for fmt in FIGURE_FORMATS)
     return f"![{alt}]({png})  \n[SVG]({svg})\n"
 
@@ -224,10 +224,11 @@ def _figure_line(stem: Path, out_dir: Path, alt: str) -> str:
 def render_report(params: dict, runs_list: list[ExperimentRuns], built: Mapping[str, Mapping[str, Table]],
                   combined: Mapping[str, Table], checks: Mapping[str, pd.DataFrame], inputs: list[Path],
                   tables_dir: Path, figures_dir: Path, out: Path, prepared: Mapping,
-                  keypoints: Mapping | None) -> str:
+                  keypoints: Mapping | None, detection_section: Sequence[str] = ()) -> str:
     """The Markdown report; `inputs` are the files read (listed with their sha256), `tables_dir`,
     `figures_dir` and `out` where the tables, figures and report itself are (for relative links);
-    `prepared` and `keypoints` the records of the data (prepare's provenance, keypoints' report)."""
+    `prepared` and `keypoints` the records of the data (prepare's provenance, keypoints' report);
+    `detection_section` the lines on keypoints detected on video (`poselift.study.detection.section`)."""
     out_dir = out.parent
     dataset = runs_list[0].dataset
     jobs = len(models(dataset))
@@ -262,22 +263,23 @@ def render_report(params: dict, runs_list: list[ExperimentRuns], built: Mapping[
         "",
     ]
     for stem, table in combined.items():
-        lines += _table_block(table, tables_dir / stem, out_dir, TITLES[stem])
-    lines += [_figure_line(figures_dir / "overview_avg", out_dir, "Avg MPJPE and MPJVE per experiment"), ""]
+        lines += table_block(table, tables_dir / stem, out_dir, TITLES[stem])
+    lines += [figure_line(figures_dir / "overview_avg", out_dir, "Avg MPJPE and MPJVE per experiment"), ""]
     for runs in runs_list:
         lines += [f"## Experiment `{runs.name}`: {tables.arguments_label(runs.settings)}", ""]
         for stem, table in built[runs.name].items():
-            lines += _table_block(table, tables_dir / runs.name / stem, out_dir, TITLES[stem])
+            lines += table_block(table, tables_dir / runs.name / stem, out_dir, TITLES[stem])
             if stem == "table2_mpjve":
                 lines += [f"### Figure 5: {runs.name}", "",
-                          _figure_line(figures_dir / runs.name / "fig5_mpjpe", out_dir, "MPJPE per action"),
-                          _figure_line(figures_dir / runs.name / "fig5_mpjve", out_dir, "MPJVE per action")]
+                          figure_line(figures_dir / runs.name / "fig5_mpjpe", out_dir, "MPJPE per action"),
+                          figure_line(figures_dir / runs.name / "fig5_mpjve", out_dir, "MPJVE per action")]
         lines += [f"### Figure 6: {runs.name}", "",
-                  _figure_line(figures_dir / runs.name / "fig6_epochs", out_dir, "test MPJPE against epoch")]
+                  figure_line(figures_dir / runs.name / "fig6_epochs", out_dir, "test MPJPE against epoch")]
         if runs.routing is not None:
             lines += [f"### Figures 7 and 8: {runs.name}", "",
-                      _figure_line(figures_dir / runs.name / "fig7_confusion", out_dir, "classifier confusion matrix"),
-                      _figure_line(figures_dir / runs.name / "fig8_transfer", out_dir, "transfer matrix")]
+                      figure_line(figures_dir / runs.name / "fig7_confusion", out_dir, "classifier confusion matrix"),
+                      figure_line(figures_dir / runs.name / "fig8_transfer", out_dir, "transfer matrix")]
+    lines += list(detection_section)
     lines += ["## Consistency checks", "",
               "Artifacts that should agree, and their largest disagreement. A check whose limit is exceeded "
               "stops the report.", ""]
@@ -298,6 +300,9 @@ def render_report(params: dict, runs_list: list[ExperimentRuns], built: Mapping[
         "- Table 6 and the bold marks: `metrics/E/<model>.parquet` of every replicate E, E@2, ... (per-sequence rows).",
         "- Tables 7, 8 and Figures 7, 8: `metrics/E/routing.parquet`, `transfer.parquet`, `routing.json` of every "
         "replicate (the route stage), `history/E/classifier.parquet`.",
+        *(["- Tables D1, D2 and the fine-tuning figure: `data/keypoints_<source>.json` (`per_joint`, `overall`, "
+           "`per_subject`, `noise_model_reference`), `detections/<source>/assemble.json` (frames filled) and "
+           "`detectors/cpn_history.parquet`."] if detection_section else []),
         "",
         f"Files read (paths relative to `{out_dir.as_posix()}`):",
         "",
