@@ -144,7 +144,7 @@ def main(params: dict, data_3d: Path, video_root: Path, out_checkpoint: Path, ou
     schedule = Schedule(epochs=settings["epochs"], lr=settings["lr"], lr_decay=settings["lr_decay"],
                         lr_decay_every=settings["lr_decay_every"], weight_decay=settings["weight_decay"])
     augmentation = Augmentation(scale=settings["augment_scale"], rotation=settings["augment_rotation"],
-                                flip=settings["augment_flip"])
+                                flip=settings["augment_flip"], colour=settings["augment_colour"])
     targets = Targets(sigma_global=tuple(settings["sigma_global"]), sigma_refine=settings["sigma_refine"],
                       ohkm_k=settings["ohkm_k"])
     finetuner = Finetuner(model, train, test, schedule, augmentation, targets, settings["batch_size"], seed,

@@ -20,6 +20,7 @@ from poselift.detectors.finetune import (
     PersonFrames,
     Schedule,
     Targets,
+    colour_jitter,
     initial_cpn,
     joint_losses,
     load_resume,
@@ -134,6 +135,36 @@ def test_augmented_targets_sit_on_the_image_points_and_mirroring_swaps_left_and_
     assert np.ptp(directions) > 20  # the crops are rotated
 
 
+def test_colour_jitter_shuffles_the_channels_and_bounds_contrast_and_brightness():
+    """Crops of three flat channels (0.2, 0.5, 0.8): positive contrast and brightness factors keep the order of
+    the channel values, so the output's ranks are the channel order drawn; the spread scales by their product."""
+    mean = CPNConfig().pixel_mean
+    flat = torch.tensor([0.2, 0.5, 0.8])[None, :, None, None].expand(600, 3, 4, 4)
+    crops = flat - torch.tensor(mean)[:, None, None] / 255  # normalised
+    generator = torch.Generator().manual_seed(1)
+    assert torch.equal(colour_jitter(crops, 0.0, mean, generator), crops)
+    assert not torch.equal(generator.get_state(), torch.Generator().manual_seed(1).get_state())  # drew anyway
+    out = colour_jitter(crops, 0.3, mean, torch.Generator().manual_seed(1)) + torch.tensor(mean)[:, None, None] / 255
+    values = out[:, :, 0, 0]  # (600, 3) pixels in [0, 1]
+    orders, counts = torch.unique(values.argsort(dim=1), dim=0, return_counts=True)
+    assert len(orders) == 6 and counts.min() > 60  # each of the six orders, about 100 times
+    spread = values.max(dim=1).values - values.min(dim=1).values  # 0.6 before
+    assert (spread >= 0.6 * 0.7**2 - 1e-6).all() and (spread <= 0.6 * 1.3**2 + 1e-6).all() and spread.std() > 0.05
+    assert torch.equal(out[:, :, 1:, 1:], out[:, :, :1, :1].expand(-1, -1, 3, 3))  # flat crops stay flat
+
+
+def test_colour_jitter_moves_no_keypoint():
+    keypoints = np.full((1, 17, 2), np.nan)
+    keypoints[0, :5] = [[100, 80], [120, 90], [110, 140], [90, 170], [130, 60]]
+    samples = PersonFrames([np.full((120, 100, 3), 90, np.uint8)] * 4, np.tile([40.0, 40, 180, 200], (4, 1)),
+                           np.tile(keypoints, (4, 1, 1)), np.full(4, 0.5))
+    config = CPNConfig(depth=18, input_size=(64, 32))
+    plain, coloured = (training_batch(samples, np.arange(4), config, Augmentation(colour=c),
+                                      torch.Generator().manual_seed(3)) for c in (0.0, 0.4))
+    np.testing.assert_array_equal(plain.keypoints, coloured.keypoints)
+    assert not torch.equal(plain.crops, coloured.crops)
+
+
 def test_joints_outside_the_frame_or_the_crop_are_masked():
     keypoints = np.full((1, 17, 2), np.nan)
     keypoints[0, [COCO["LShoulder"], COCO["LWrist"], COCO["RWrist"]]] = (60, 80), (-10, 100), (150, 100)
@@ -206,7 +237,8 @@ VIDEOS = {"S1": 2, "S9": 1}  # subject -> its first cameras with a video (the ot
 SETTINGS = {"subjects_train": ["S1"], "subjects_test": ["S9"], "depth": 18, "input_size": [64, 32],
             "init_weights": None, "epochs": 2, "batch_size": 4, "lr": 1e-3, "lr_decay": 0.5, "lr_decay_every": 6,
             "weight_decay": 1e-5, "sigma_global": [2, 2, 1.5, 1.5], "sigma_refine": 1.5, "ohkm_k": 8,
-            "augment_scale": 0.25, "augment_rotation": 30, "augment_flip": True, "frame_stride": 2,
+            "augment_scale": 0.25, "augment_rotation": 30, "augment_flip": True, "augment_colour": 0.3,
+            "frame_stride": 2,
             "eval_frame_stride": 3, "pck_thresholds": [10, 20], "eval_batch_size": 4, "threads": 1, "device": "cpu"}
 
 

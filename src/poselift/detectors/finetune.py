@@ -4,7 +4,8 @@ Samples: the crop of `heatmaps.crop_transforms` (the box widened and fitted to t
 composed with a random augmentation in crop pixels, about the crop centre: a resizing of the crop
 region by a factor uniform in [1 - scale, 1 + scale], a rotation uniform in [-rotation, rotation]
 degrees and, for half the crops, a mirror image with the left and right joints swapped (the targets
-of the mirrored crop are those of its subject's mirror image). Frames are held at their video's
+of the mirrored crop are those of its subject's mirror image); optionally (`Augmentation.colour`) the
+colours changed (`colour_jitter`). Frames are held at their video's
 resolution, `scale` video pixels per full-resolution pixel; boxes and keypoints are in
 full-resolution pixels and map to the crop through one affine map, so a target lands where the
 image point is.
@@ -34,6 +35,7 @@ saving, restoring and training the rest gives the same weights as training strai
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import time
@@ -72,10 +74,11 @@ class Augmentation:
     scale: float = 0.25  # the crop region resized by a factor uniform in [1 - scale, 1 + scale]
     rotation: float = 30.0  # degrees, uniform in [-rotation, rotation]
     flip: bool = True  # mirror half the crops, left and right joints swapped
+    colour: float = 0.0  # > 0: RGB channels in a random order, contrast and brightness x [1 - colour, 1 + colour]
 
     def __post_init__(self) -> None:
-        if not 0 <= self.scale < 1 or not 0 <= self.rotation <= 180:
-            raise ValueError(f"augmentation scale must be in [0, 1) and rotation in [0, 180], got {self}")
+        if not 0 <= self.scale < 1 or not 0 <= self.rotation <= 180 or not 0 <= self.colour < 1:
+            raise ValueError(f"augmentation scale and colour must be in [0, 1) and rotation in [0, 180], got {self}")
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,26 @@ def warp_crops(frames: Sequence[np.ndarray], affine: np.ndarray, input_size: tup
     return crops
 
 
+CHANNEL_ORDERS = torch.tensor(list(itertools.permutations(range(3))))  # (6, 3): the orders of R, G, B
+
+
+def colour_jitter(crops: torch.Tensor, colour: float, pixel_mean: Sequence[float],
+                  generator: torch.Generator) -> torch.Tensor:
+    """Normalised crops (B, 3, H, W) with, where `colour` > 0, their RGB channels in a random order (one of six)
+    and their contrast (about the crop's mean) and brightness scaled by factors uniform in [1 - colour,
+    1 + colour], clipped to the pixel range: a detector trained on few people's clothes then cannot go by their
+    colours. Three uniforms per crop are drawn whatever `colour` is."""
+    u = torch.rand(len(crops), 3, generator=generator, dtype=torch.float64)  # (B, 3) in [0, 1)
+    if colour == 0:
+        return crops
+    mean = torch.tensor(pixel_mean, dtype=torch.float32)[:, None, None] / 255  # (3, 1, 1)
+    order = CHANNEL_ORDERS[(u[:, 0] * 6).long().clamp(max=5)]  # (B, 3)
+    image = torch.gather(crops + mean, 1, order[:, :, None, None].expand_as(crops))  # (B, 3, H, W) in [0, 1]
+    contrast, brightness = (1 + colour * (2 * u[:, 1:] - 1)).float().T[:, :, None, None, None]  # (B, 1, 1, 1) each
+    centre = image.mean(dim=(1, 2, 3), keepdim=True)
+    return (((image - centre) * contrast + centre) * brightness).clamp(0, 1) - mean
+
+
 @dataclass(frozen=True)
 class Batch:
     crops: torch.Tensor  # (B, 3, H, W) normalised
@@ -220,7 +243,9 @@ def training_batch(samples: PersonFrames, ids: np.ndarray, config: CPNConfig, au
     keypoints[flipped] = keypoints[flipped][:, order]
     visible[flipped] = visible[flipped][:, order]
     video_to_crop = np.concatenate([full_to_crop[:, :, :2] / scale[:, None, None], full_to_crop[:, :, 2:]], axis=2)
-    return Batch(warp_crops(frames, video_to_crop, config.input_size, config.pixel_mean), keypoints, visible, flipped)
+    crops = warp_crops(frames, video_to_crop, config.input_size, config.pixel_mean)
+    crops = colour_jitter(crops, augmentation.colour, config.pixel_mean, generator)
+    return Batch(crops, keypoints, visible, flipped)
 
 
 def joint_losses(heatmaps: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
