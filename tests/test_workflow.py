@@ -84,6 +84,29 @@ def test_paper_grid_validates_and_plans_80_training_jobs(tmp_path, default_copy)
     assert jobs == {"prepare": 1, "keypoints": 1, "train": 80, "evaluate": 80, "report": 1, "all": 1}
 
 
+def test_video_grid_plans_the_chain_from_video_and_its_companions_the_same_sequences(default_copy):
+    video = grid_params(default_params(), yaml.safe_load((REPO / "params" / "video.yaml").read_text()))
+    validate(video, SCHEMA)
+    subjects = video["data"]["subjects"]
+    assert set(video["train"]["subjects_train"]) | set(video["train"]["subjects_test"]) <= set(subjects)
+    assert video["finetune"]["subjects_train"] == video["train"]["subjects_train"]  # CPN never sees a test subject
+    assert video["keypoints"]["source"] == "cpn" and video["detect"]["cpn_weights"] is None
+    jobs = planned_jobs(default_copy, "--configfile", "params/video.yaml")
+    assert jobs == {"synthesize": 1, "prepare": 1, "render": len(subjects), "finetune_cpn": 1,
+                    "detect": 4 * len(subjects), "assemble": 1, "keypoints": 1, "train": 16, "evaluate": 16,
+                    "report": 1, "all": 1}
+    output = snakemake(default_copy, "-n", "-p", "--configfile", "params/video.yaml", timeout=120)
+    for path in ("results/video/tables/video/table_d1_detector_error.csv", "results/video/figures/video/S9.png",
+                 "results/video/figures/video/finetune_history.png", "--assembly-report"):
+        assert path in output
+    for companion, source in (("video_gt", "gt"), ("video_noisy", "noisy")):
+        jobs = planned_jobs(default_copy, "--configfile", "params/video.yaml", f"params/{companion}.yaml")
+        assert jobs == {"synthesize": 1, "prepare": 1, **({"keypoints": 1} if source != "gt" else {}), "train": 16,
+                        "evaluate": 16, "report": 1, "all": 1}, companion
+        assert f"results/{companion}/report.md" in snakemake(default_copy, "-n", "--configfile", "params/video.yaml",
+                                                             f"params/{companion}.yaml", timeout=120)
+
+
 def test_humaneva_grid_plans_sa_and_ma_models_under_its_own_results(default_copy):
     humaneva = yaml.safe_load((REPO / "params" / "humaneva.yaml").read_text())
     params = grid_params(default_params(), humaneva)
