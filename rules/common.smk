@@ -11,6 +11,8 @@ from poselift.codegraph import import_closure
 from poselift.datasets import get_dataset
 from poselift.datasets.synthetic import embedded
 from poselift.keypoints.assembly import VIDEO_DETECTORS
+from poselift.io.figures import FIGURE_FORMATS
+from poselift.study.detection import DETECTION_TABLES, FINETUNE_FIGURE
 from poselift.study.models import models
 from poselift.study.params import experiment_instances, experiment_settings, job_settings_of
 from poselift.study.report import EXPERIMENT_FIGURES, ROUTING_FIGURES, ROUTING_TABLES, TABLE_FORMATS, table_names
@@ -148,9 +150,9 @@ def detection_outputs():
     """The report's tables (md, csv, tex) and fine-tuning figure (png, svg) of keypoints detected on video."""
     if KEYPOINTS_SOURCE not in VIDEO_DETECTORS:
         return [], []
-    names = ["table_d1_detector_error", *(["table_d2_finetune"] if FINETUNED else [])]
-    figures = [f"{VIDEO_FIGURES}/finetune_history.{fmt}" for fmt in ("png", "svg")] if FINETUNED else []
-    return [f"{VIDEO_TABLES}/{name}.{fmt}" for name in names for fmt in ("md", "csv", "tex")], figures
+    names = DETECTION_TABLES if FINETUNED else DETECTION_TABLES[:1]  # the second: the fine-tuning history
+    figures = [f"{VIDEO_FIGURES}/{FINETUNE_FIGURE}.{fmt}" for fmt in FIGURE_FORMATS] if FINETUNED else []
+    return [f"{VIDEO_TABLES}/{name}.{fmt}" for name in names for fmt in TABLE_FORMATS], figures
 
 
 def stage_params(*sections, **replaced):

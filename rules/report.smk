@@ -1,6 +1,9 @@
 # Report: Tables 1-4 and figures of every experiment, and one readable page, from metrics and training histories only.
 
 
+DETECTION_OUTPUTS = detection_outputs()  # tables, figures
+
+
 rule report:
     input:
         code=stage_code("report"),
@@ -37,8 +40,8 @@ rule report:
                      for name in experiment_figures(experiment)],
         overview=report(multiext(f"{RESULTS}/figures/overview_avg", ".png", ".svg"),
                         caption="../report/overview.rst", category="Figures"),
-        detection_tables=detection_outputs()[0],
-        detection_figures=detection_outputs()[1],
+        detection_tables=DETECTION_OUTPUTS[0],
+        detection_figures=DETECTION_OUTPUTS[1],
     params:
         json=stage_params("report", "train", "experiments", "keypoints", "data"),  # data: names the data set
         routing=lambda wildcards, input: " ".join(

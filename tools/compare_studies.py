@@ -38,12 +38,10 @@ def _read_json(path: Path) -> dict:
 
 def study_inputs(results: Path) -> dict:
     """The 3D data and 2D input every evaluation of the study read (one of each, else SystemExit)."""
-    summaries = sorted(results.glob("metrics/*/*.json"))
-    summaries = [p for p in summaries if p.stem not in ("routing",)]
-    if not summaries:
+    inputs = [_read_json(p)["inputs"] for p in sorted(results.glob("metrics/*/*.json")) if p.stem != "routing"]
+    if not inputs:
         raise SystemExit(f"{results}: no evaluation summaries under metrics/: is the study finished?")
-    records = {key: {json.dumps(_read_json(p)["inputs"][key], sort_keys=True) for p in summaries}
-               for key in ("data_3d", "data_2d")}
+    records = {key: {json.dumps(record[key], sort_keys=True) for record in inputs} for key in ("data_3d", "data_2d")}
     for key, found in records.items():
         if len(found) != 1:
             raise SystemExit(f"{results}: its evaluations read {len(found)} different {key} files; rerun the study")
