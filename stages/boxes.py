@@ -17,11 +17,11 @@ import numpy as np
 import torch
 
 from poselift.detectors.rcnn import load_rcnn, person_boxes
+from poselift.detectors.video import video_scale
 from poselift.io.formats import load_3d
 from poselift.io.video import check_video, read_video, write_boxes
 from poselift.lifting.training import resolve_device
 from stages import _cli
-from stages.detect import video_scale
 
 
 def main(params: dict, data_3d: Path, subject: str, camera_id: str, video_root: Path, out_root: Path) -> None:

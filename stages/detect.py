@@ -20,69 +20,14 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from poselift.detectors.cpn import load_cpn, records_input_size
-from poselift.detectors.heatmaps import detect_keypoints
-from poselift.detectors.rcnn import keypointrcnn_keypoints, load_rcnn
+from poselift.detectors.video import detect_video, gt_boxes, load_detector, video_scale
 from poselift.io.formats import load_3d
-from poselift.io.video import VideoError, check_video, read_boxes, read_video
-from poselift.keypoints.assembly import VIDEO_DETECTORS, VideoDetections, write_detections
+from poselift.io.video import check_video, read_video
+from poselift.keypoints.assembly import VIDEO_DETECTORS, write_detections
 from poselift.lifting.training import resolve_device
 from stages import _cli
-
-
-def video_scale(info, camera, where: str) -> float:
-    """Video pixels per full-resolution pixel: the video must keep the camera's aspect ratio (to a pixel,
-    the odd sizes that H.264 pads to even)."""
-    scale = info.width / camera.res_w
-    if abs(info.height - camera.res_h * scale) > 1.5:
-        raise VideoError(f"{where}: the video is {info.width}x{info.height} pixels, not the camera's "
-                         f"{camera.res_w}x{camera.res_h} at any one scale")
-    return scale
-
-
-def gt_boxes(path: Path, frames: int, camera, where: str) -> np.ndarray:
-    """(T, 4) boxes in full-resolution pixels from a boxes file, checked against the video."""
-    boxes, size = read_boxes(path)
-    if len(boxes) != frames:
-        raise VideoError(f"{path}: {len(boxes)} boxes for the {frames} frames of the video{where}")
-    if tuple(size) != (camera.res_w, camera.res_h):
-        raise VideoError(f"{path}: boxes of a {size[0]}x{size[1]} frame, the camera has {camera.res_w}x"
-                         f"{camera.res_h}{where}")
-    return boxes
-
-
-def load_detector(detector: str, settings: dict, cpn: Path | None, device: torch.device) -> torch.nn.Module:
-    if detector not in VIDEO_DETECTORS:
-        raise ValueError(f"unknown detector {detector!r}; known: {', '.join(VIDEO_DETECTORS)}")
-    if detector == "cpn":
-        if cpn is None:
-            raise ValueError("the cpn detector needs --cpn (detect.cpn_weights)")
-        input_size = None if records_input_size(cpn) else settings["cpn_input_size"]  # pytorch-cpn's do not
-        model, _ = load_cpn(cpn, input_size=input_size)
-        return model.to(device)
-    if not settings["keypointrcnn_weights"]:
-        raise ValueError("the keypointrcnn detector needs detect.keypointrcnn_weights: to torchvision's "
-                         "keypointrcnn_resnet50_fpn_coco-fc266e95.pth")
-    return load_rcnn("keypointrcnn", settings["keypointrcnn_weights"], "detect.keypointrcnn_weights",
-                     min_size=settings["rcnn_min_size"], max_size=settings["rcnn_max_size"],
-                     box_score_thresh=settings["person_threshold"]).to(device)
-
-
-def detect_video(model, detector: str, settings: dict, frames: np.ndarray, boxes: np.ndarray | None, scale: float
-                 ) -> VideoDetections:
-    """One video's detections in full-resolution pixels; `frames` at `scale` of that resolution."""
-    if detector == "cpn":
-        keypoints = detect_keypoints(model, frames, boxes * scale, batch_size=settings["batch_size"],
-                                     flip_test=settings["flip_test"])  # (T, 17, 3), video pixels
-        keypoints[..., :2] /= scale
-        missing = ~np.isfinite(keypoints).all(axis=(1, 2))
-        return VideoDetections(keypoints, boxes.astype(np.float32), missing)
-    found = keypointrcnn_keypoints(model, frames, settings["person_threshold"], batch_size=settings["batch_size"])
-    keypoints = np.concatenate([found.keypoints / scale, found.keypoint_scores[..., None]], axis=-1)
-    return VideoDetections(keypoints.astype(np.float32), (found.boxes / scale).astype(np.float32), found.missing)
 
 
 def main(params: dict, detector: str, data_3d: Path, subject: str, camera_id: str, video_root: Path,

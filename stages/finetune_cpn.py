@@ -46,6 +46,7 @@ from poselift.detectors.finetune import (
     load_resume,
     save_resume,
 )
+from poselift.detectors.video import gt_boxes, video_scale
 from poselift.geometry.cameras import Camera
 from poselift.io.atomic import file_record, write_parquet
 from poselift.io.formats import load_3d
@@ -54,7 +55,6 @@ from poselift.lifting.training import resolve_device
 from poselift.seeding import job_seed
 from stages import _cli
 from stages._jobs import resume_path
-from stages.detect import gt_boxes, video_scale
 
 LABEL = "finetune_cpn"
 
