@@ -7,11 +7,16 @@ the same, so layouts can be compared joint by joint (`common_joints`): the ankle
 every layout (as Human3.6M names it), the pelvis centre `Hip`, the upper neck `Neck/Nose`. The
 definitions still differ between detectors and data sets (a COCO hip is not the mocap hip centre),
 so an error across layouts includes a definition offset.
+
+`convert_keypoints` maps COCO-17 keypoints onto Human3.6M-17 and back, by joint name and by means of
+joints (an approximation; the conventions are in the comment above its recipes, `_CONVERSIONS`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -107,3 +112,60 @@ def common_joints(source: Layout, reference: Layout) -> tuple[list[str], list[in
     """The joints two layouts share by name, in `source` order: (names, indices in source, in reference)."""
     names = [name for name in source.names if name in reference.names]
     return names, [source.names.index(n) for n in names], [reference.names.index(n) for n in names]
+
+
+# Conversion between COCO-17 and Human3.6M-17, for lifting a COCO detector's keypoints with a model of
+# Human3.6M joints (or drawing a Human3.6M pose over COCO keypoints). Each target joint is the mean of
+# some source joints; a joint not listed is copied from the source joint of the same name (shoulders,
+# elbows, wrists, hips, knees, feet). This is an approximation: a COCO hip is not the mocap hip joint
+# (it sits higher and wider), Human3.6M's pelvis, spine and thorax are not COCO points at all, and the
+# nose and eyes stand in for Human3.6M's neck/nose and head top.
+# - coco -> h36m: Hip = mean of the hips, Thorax = mean of the shoulders, Spine = midpoint of Hip and
+#   Thorax (the mean of the four), Neck/Nose = Nose, Head = mean of the eyes.
+# - h36m -> coco: Nose = Neck/Nose, both eyes and both ears = Head. This direction loses the face: the
+#   eyes and ears collapse onto one point, so coco -> h36m -> coco does not give the face back.
+_CONVERSIONS: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
+    ("coco", "h36m"): {
+        "Hip": ("LHip", "RHip"),
+        "Thorax": ("LShoulder", "RShoulder"),
+        "Spine": ("LHip", "RHip", "LShoulder", "RShoulder"),
+        "Neck/Nose": ("Nose",),
+        "Head": ("LEye", "REye"),
+    },
+    ("h36m", "coco"): {
+        "Nose": ("Neck/Nose",),
+        "LEye": ("Head",),
+        "REye": ("Head",),
+        "LEar": ("Head",),
+        "REar": ("Head",),
+    },
+}
+
+
+def _conversion_sources(source: Layout, target: Layout) -> list[list[int]]:
+    """For each target joint, the indices of the source joints it is the mean of."""
+    recipe = _CONVERSIONS[source.name, target.name]
+    return [[source.names.index(name) for name in recipe.get(joint, (joint,))] for joint in target.names]
+
+
+def convert_keypoints(keypoints: np.ndarray, source: str, target: str) -> np.ndarray:
+    """Keypoints (..., J_source, C) of layout `source` -> (..., J_target, C) of layout `target`, C = 2 or 3.
+
+    Same unit as the input (pixels or metres), floating point; `source == target` gives a copy. Supported:
+    coco <-> h36m, by the conventions in the comment above `_CONVERSIONS` (an approximation). ValueError
+    for another pair or for keypoints whose joint count is not that of `source`.
+    """
+    source_layout, target_layout = layout(source), layout(target)
+    keypoints = np.asarray(keypoints)
+    if keypoints.ndim < 2 or keypoints.shape[-1] not in (2, 3) or keypoints.shape[-2] != source_layout.num_joints:
+        raise ValueError(f"keypoints of layout {source!r} must be (..., {source_layout.num_joints}, 2 or 3), "
+                         f"got shape {keypoints.shape}")
+    if source == target:
+        return keypoints.copy()
+    if (source, target) not in _CONVERSIONS:
+        supported = ", ".join(f"{a} -> {b}" for a, b in _CONVERSIONS)
+        raise ValueError(f"no conversion of keypoints from layout {source!r} to {target!r}; supported: {supported}")
+    # Each joint taken alone (not a weight matrix): a copied joint stays bit-exact and a NaN (missing)
+    # source joint spoils only the target joints made from it.
+    joints = [keypoints[..., idx, :].mean(axis=-2) for idx in _conversion_sources(source_layout, target_layout)]
+    return np.stack(joints, axis=-2)  # (..., J_target, C)

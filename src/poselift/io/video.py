@@ -134,7 +134,8 @@ def _frames_of(path: Path, frames: np.ndarray | Iterable[np.ndarray]) -> tuple[n
 
 
 def write_video(path: str | os.PathLike, frames: np.ndarray | Iterable[np.ndarray], fps: float,
-                crf: int = 18, preset: str = "veryfast", lossless: bool = False) -> Path:
+                crf: int = 18, preset: str = "veryfast", lossless: bool = False,
+                bitrate_kbps: float | None = None) -> Path:
     """Write frames as H.264 in mp4, atomically: the file appears complete or not at all.
 
     frames: (T, H, W, 3) uint8 RGB, or an iterable of (H, W, 3) frames. By default the video is yuv420p,
@@ -143,6 +144,7 @@ def write_video(path: str | os.PathLike, frames: np.ndarray | Iterable[np.ndarra
     visually lossless. preset: x264's speed/size trade-off (`ultrafast` ... `veryslow`); it changes
     the quality at a given crf little. `lossless`: H.264 in RGB (libx264rgb, crf 0), which decodes to
     exactly the frames written, at any size, but which few players other than FFmpeg read.
+    `bitrate_kbps`: an average bit rate (kilobits per second) instead of the constant rate factor.
 
     x264 runs on one thread (`X264_THREADS`): its bytes depend on its thread count, which by default
     follows the machine's cores, and with frame threads its rate control can vary from run to run; on
@@ -154,6 +156,8 @@ def write_video(path: str | os.PathLike, frames: np.ndarray | Iterable[np.ndarra
         raise VideoError(f"{path}: crf must be in 0..51, got {crf}")
     if not (math.isfinite(fps) and fps > 0):
         raise VideoError(f"{path}: fps must be positive, got {fps}")
+    if bitrate_kbps is not None and not (math.isfinite(bitrate_kbps) and bitrate_kbps > 0 and not lossless):
+        raise VideoError(f"{path}: bitrate_kbps must be positive (and the video not lossless), got {bitrate_kbps}")
     height, width = first.shape[:2]
     pad = ((0, 0), (0, 0), (0, 0)) if lossless else ((0, height % 2), (0, width % 2), (0, 0))
     with atomic_path(path) as tmp, av.open(str(tmp), mode="w", format="mp4") as container:
@@ -162,6 +166,9 @@ def write_video(path: str | os.PathLike, frames: np.ndarray | Iterable[np.ndarra
         stream.width, stream.height = width + pad[1][1], height + pad[0][1]
         stream.pix_fmt = "rgb24" if lossless else "yuv420p"
         stream.options = {"crf": "0" if lossless else str(crf), "preset": preset, "threads": str(X264_THREADS)}
+        if bitrate_kbps is not None:
+            del stream.options["crf"]
+            stream.bit_rate = int(bitrate_kbps * 1000)
         for frame in frames:
             image = av.VideoFrame.from_ndarray(np.pad(frame, pad, mode="edge"), format="rgb24")
             container.mux(stream.encode(image))
@@ -207,8 +214,9 @@ def check_video(path: str | os.PathLike, expected_frames: int | None = None,
 
 
 def write_boxes(path: str | os.PathLike, boxes: np.ndarray, size: tuple[int, int]) -> Path:
-    """Write a video's person boxes, atomically, as npz: `boxes` (T, 4) float32 x1 y1 x2 y2 in pixels of the
-    camera's full resolution (NaN where no person is seen), `frames` T, `size` (width, height) of that frame."""
+    """Write a video's person boxes, atomically, as npz: `boxes` (T, 4) float32 x1 y1 x2 y2 in pixels of a
+    `size` = (width, height) frame (NaN where no person is seen), `frames` T. The data set's boxes are in its
+    cameras' full resolution; those of a video in the wild in the video's own pixels."""
     boxes = np.asarray(boxes, dtype=np.float32)
     if boxes.ndim != 2 or boxes.shape[1] != 4:
         raise ValueError(f"{path}: boxes must be (T, 4), got shape {boxes.shape}")
@@ -218,7 +226,7 @@ def write_boxes(path: str | os.PathLike, boxes: np.ndarray, size: tuple[int, int
 
 
 def read_boxes(path: str | os.PathLike) -> tuple[np.ndarray, tuple[int, int]]:
-    """The boxes (T, 4) float32 full-resolution pixels and the (width, height) they refer to; see `write_boxes`."""
+    """The boxes (T, 4) float32 pixels and the (width, height) of the frame they refer to; see `write_boxes`."""
     path = Path(path)
     if not path.is_file():
         raise VideoError(f"{path}: no such boxes file")
