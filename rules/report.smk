@@ -19,6 +19,11 @@ rule report:
         routing_transfer=expand(rules.route.output.transfer, experiment=ROUTED),
         routing_classification=expand(rules.route.output.classification, experiment=ROUTED),
         routing_history=expand(rules.train_classifier.output.history, experiment=ROUTED),
+        # every experiment's test predictions shown (its first instance), in name order: linked from its section
+        animation_record=expand(rules.animate.output.record, experiment=EXPERIMENTS),
+        animation_mp4=expand(rules.animate.output.mp4, experiment=EXPERIMENTS),
+        animation_gif=expand(rules.animate.output.gif, experiment=EXPERIMENTS),
+        animation_figure=expand(rules.animate.output.figure, experiment=EXPERIMENTS),
         provenance=DATA_PROVENANCE,  # what the 3D data are, checked against every evaluation
         keypoints=[] if KEYPOINTS_SOURCE == "gt" else [KEYPOINTS_REPORT],  # what the 2D input is (gt: prepare's)
         **detection_records(),  # keypoints detected on video: assemble's record, CPN's history, sample frames
@@ -47,6 +52,9 @@ rule report:
         routing=lambda wildcards, input: " ".join(
             f"--routing-{kind} " + " ".join(shlex.quote(p) for p in input[f"routing_{kind}"])
             for kind in ("summary", "routes", "transfer", "classification", "history") if input[f"routing_{kind}"]),
+        animations=lambda wildcards, input: " ".join(
+            f"--animation-{kind} " + " ".join(shlex.quote(p) for p in input[f"animation_{kind}"])
+            for kind in ("record", "mp4", "gif", "figure")),
         tables_dir=lambda wildcards, output: Path(output.combined_tables[0]).parent,
         keypoints=lambda wildcards, input: " ".join(f"--keypoints-report {shlex.quote(p)}" for p in input.keypoints),
         detection=lambda wildcards, input: " ".join(
@@ -66,5 +74,6 @@ rule report:
         "python -m stages.report --params {params.json:q}"
         " --summaries {input.summaries:q} --rows {input.rows:q} --histories {input.histories:q}"
         " --data-provenance {input.provenance:q} {params.keypoints} {params.detection} {params.routing}"
+        " {params.animations}"
         " --tables-dir {params.tables_dir:q} --figures-dir {params.figures_dir:q} --out {output.report:q}"
         " --summary {output.summary:q} > {log:q} 2>&1"

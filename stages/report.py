@@ -12,10 +12,12 @@ routing the route stage's outputs and the classifier's history (`--routing-summa
 `--data-provenance` (prepare's record) and `--keypoints-report` (the keypoints stage's, unless the 2D input
 is prepare's ground truth), and for keypoints detected on video `--assembly-report` (the assemble stage's
 record), `--detector-history` (the fine-tuned CPN's history, when one was fine-tuned) and `--video-figures`
-(the render stage's sample frames, when the videos were rendered). The report states the data from these records,
-and fails, naming both sides, where an evaluation read other data than those, a checkpoint was trained
-on other data than it was evaluated on, the parameters describe other data than were read, or a
-consistency check between the artifacts fails.
+(the render stage's sample frames, when the videos were rendered), and per experiment the animate stage's
+outputs, linked from its section (`--animation-record`, `--animation-mp4`, `--animation-gif`,
+`--animation-figure`). The report states the data from these records, and fails, naming both sides, where
+an evaluation read other data than those, a checkpoint was trained on other data than it was evaluated on,
+the parameters describe other data than were read, the animations show other checkpoints or data than are
+scored, or a consistency check between the artifacts fails.
 Writes (every file atomically):
     <tables>/<exp>/table1_mpjpe, table1b_p_mpjpe, table2_mpjve, table3_tpr, table4_epochs, table6_significance
                   (and table5_by_subject; with routing table7_routing, table8_transfer) .{md,csv,tex}
@@ -42,11 +44,16 @@ from poselift.study import consistency, detection, report
 from poselift.study.artifacts import check_inputs, load_detector_history, load_experiment, load_record, load_routing
 from poselift.study.models import models
 from poselift.study.params import experiment_instances, experiment_settings
-from poselift.study.provenance import provenance_problems
+from poselift.study.provenance import animation_mismatches, provenance_problems
 from poselift.study.render import Table
+from poselift.study.tables import ExperimentRuns
 from stages import _cli
 
 DETECTION_KEY = "video_detection"  # summary.json: the detector's numbers beside the experiments'
+
+ANIMATION_ARGUMENTS = {  # the animate stage's outputs per experiment -> what the file is
+    "record": "its records of what is shown (.json)", "mp4": "its animations (.mp4)", "gif": "its animations (.gif)",
+    "figure": "its still figures (.png, the .svg beside)"}
 
 ROUTING_ARGUMENTS = {  # artifacts.ROUTING_KINDS -> what the file is
     "summary": "the route stage's summaries (.json)", "routes": "its per route and sequence rows (.parquet)",
@@ -87,6 +94,33 @@ def routing_files(params: dict, lists: dict[str, list[Path]]) -> dict:
     return {instance: {kind: Path(paths[k]) for kind, paths in lists.items()} for k, instance in enumerate(routed)}
 
 
+def animation_files(params: dict, lists: dict[str, list[Path]]) -> dict | None:
+    """experiment -> ANIMATION_ARGUMENTS -> path (experiments in name order), None when none are given."""
+    if not any(lists.values()):
+        return None
+    experiments = sorted(params["experiments"])
+    for kind, paths in lists.items():
+        if len(paths) != len(experiments):
+            raise ValueError(f"report: {len(paths)} animation {kind} file(s) for {len(experiments)} experiment(s)")
+    return {experiment: {kind: Path(paths[k]) for kind, paths in lists.items()}
+            for k, experiment in enumerate(experiments)}
+
+
+def prediction_section(files: dict, runs: ExperimentRuns, out_dir: Path) -> list[str]:
+    """The report's lines on an experiment's test predictions (`files`: `animation_files`' of it), once the
+    animate stage's record is checked to show the checkpoints and data the report scores."""
+    missing = [f"  {path} ({kind} of the test predictions of {runs.name})" for kind, path in files.items()
+               if not path.is_file()]
+    if missing:
+        raise FileNotFoundError("report: animate output file(s) missing:\n" + "\n".join(missing))
+    record = load_record(files["record"], "animate")
+    mismatches = animation_mismatches(record, runs)
+    if mismatches:
+        raise ValueError(f"report: {files['record']} is not of the runs the report scores: " + "; ".join(mismatches)
+                         + f": rerun animate for experiment {runs.name}")
+    return report.predictions_block(record, {**files, "figure": files["figure"].with_suffix("")}, out_dir)
+
+
 def detection_files(assembly: Path | None, history: Path | None, figures: list[Path]) -> dict | None:
     """The records of keypoints detected on video, None when the 2D input was not (no `assembly`)."""
     if assembly is None:
@@ -121,10 +155,11 @@ def write_detection(keypoints: dict | None, files: dict, decimals: int, tables_d
 
 def main(params: dict, files: dict, provenance: Path, keypoints_report: Path | None, tables_dir: str | os.PathLike,
          figures_dir: str | os.PathLike, out: str | os.PathLike, summary: str | os.PathLike | None = None,
-         routing: dict | None = None, detected: dict | None = None) -> None:
+         routing: dict | None = None, detected: dict | None = None, animations: dict | None = None) -> None:
     """Tables, figures and the report; with `summary`, also the headline numbers as JSON.
     `params`: the sections `data`, `keypoints`, `train`, `experiments` and `report`; `files`: `job_files`;
-    `routing`: `routing_files` (the instances with routing); `detected`: `detection_files`."""
+    `routing`: `routing_files` (the instances with routing); `detected`: `detection_files`; `animations`:
+    `animation_files` (the test predictions shown, linked from each experiment's section)."""
     tables_dir, figures_dir, out = Path(tables_dir), Path(figures_dir), Path(out)
     settings = params["report"]
     dataset = _cli.dataset_of(params)
@@ -135,7 +170,9 @@ def main(params: dict, files: dict, provenance: Path, keypoints_report: Path | N
     inputs += [path for kinds in routing.values() for path in kinds.values()]
     if detected is not None:
         inputs += [detected["assembly"], *([detected["history"]] if detected["history"] else []), *detected["figures"]]
-    runs_list, built, checks = [], {}, {}
+    if animations is not None:
+        inputs += [kinds["record"] for kinds in animations.values()]
+    runs_list, built, checks, predictions = [], {}, {}, {}
     for experiment in sorted(params["experiments"]):
         start = time.perf_counter()
         instances = []
@@ -159,6 +196,8 @@ def main(params: dict, files: dict, provenance: Path, keypoints_report: Path | N
             checks[instance] = check
             instances.append(runs)
         runs = dataclasses.replace(instances[0], replicates=tuple(instances[1:]))
+        if animations is not None:
+            predictions[experiment] = prediction_section(animations[experiment], runs, out.parent)
         built[experiment] = report.experiment_tables(runs, settings)
         runs_list.append(runs)
         for stem, table in built[experiment].items():
@@ -179,7 +218,7 @@ def main(params: dict, files: dict, provenance: Path, keypoints_report: Path | N
     if summary is not None:
         write_json(summary, headline)
     write_text(out, report.render_report(params, runs_list, built, combined, checks, inputs, tables_dir,
-                                         figures_dir, out, prepared, keypoints, section))
+                                         figures_dir, out, prepared, keypoints, section, predictions))
     print(f"report: wrote {out}", flush=True)
 
 
@@ -204,12 +243,16 @@ def cli() -> None:
     for kind, what in ROUTING_ARGUMENTS.items():
         p.add_argument(f"--routing-{kind}", type=Path, nargs="*", default=[],
                        help=f"{what}, one per experiment instance with routing, in the order of --summaries")
+    for kind, what in ANIMATION_ARGUMENTS.items():
+        p.add_argument(f"--animation-{kind}", type=Path, nargs="*", default=[],
+                       help=f"the animate stage's {what.removeprefix('its ')}, one per experiment in name order")
     args = p.parse_args()
     params = _cli.load_params(args.params)
     routing = routing_files(params, {kind: getattr(args, f"routing_{kind}") for kind in ROUTING_ARGUMENTS})
     main(params, job_files(params, args.summaries, args.rows, args.histories), args.data_provenance,
          args.keypoints_report, args.tables_dir, args.figures_dir, args.out, args.summary, routing,
-         detection_files(args.assembly_report, args.detector_history, args.video_figures))
+         detection_files(args.assembly_report, args.detector_history, args.video_figures),
+         animation_files(params, {kind: getattr(args, f"animation_{kind}") for kind in ANIMATION_ARGUMENTS}))
 
 
 if __name__ == "__main__":

@@ -87,11 +87,16 @@ DATA = {"data_3d": {"path": "results/data/data_3d_h36m.npz", "sha256": "3d" * 32
         "data_2d": {"path": "results/data/data_2d_h36m_noisy.npz", "sha256": "2d" * 32}}
 
 
+def checkpoint_sha256(experiment: str, model: str) -> str:
+    return hashlib.sha256(f"{experiment}/{model}".encode()).hexdigest()  # a stand-in: no checkpoint is written
+
+
 def summary(rows: pd.DataFrame, experiment: str, model: str, epochs: int) -> dict:
     per_action = aggregation.per_action(rows)
     return {
         "experiment": experiment, "model": model, "checkpoint": f"results/models/{experiment}/{model}.pt",
-        "checkpoint_source": "poselift", "epochs": epochs, "trained_as": {"experiment": experiment, "model": model},
+        "checkpoint_sha256": checkpoint_sha256(experiment, model), "checkpoint_source": "poselift",
+        "epochs": epochs, "trained_as": {"experiment": experiment, "model": model},
         "trained_on": DATA, "inputs": DATA, "tta": True, "units": "mm; mpjve in mm per frame (50 Hz)",
         "actions": list(per_action.index),
         "per_action": {a: {**{m: float(v[m]) for m in aggregation.METRICS}, "frames": int(v["frames"]),
@@ -163,7 +168,7 @@ def input_lists(results: Path) -> dict[str, list[Path]]:
             "histories": [results / "history" / e / f"{m}.parquet" for e, m in jobs]}
 
 
-def run_report(tmp: Path, params: dict | None = None) -> dict[str, Path]:
+def run_report(tmp: Path, params: dict | None = None, animations: dict | None = None) -> dict[str, Path]:
     paths = {"results": tmp / "results", "tables": tmp / "results" / "tables",
              "figures": tmp / "results" / "figures", "out": tmp / "results" / "report.md",
              "summary": tmp / "results" / "summary.json"}
@@ -171,7 +176,7 @@ def run_report(tmp: Path, params: dict | None = None) -> dict[str, Path]:
     files = report.job_files(params, **input_lists(paths["results"]))
     report.main(params, files, paths["results"] / "data" / "prepare.json",
                 paths["results"] / "data" / "keypoints_noisy.json", paths["tables"], paths["figures"], paths["out"],
-                paths["summary"])
+                paths["summary"], animations=animations)
     return paths
 
 
@@ -477,3 +482,76 @@ def test_a_checkpoint_scored_as_another_job_fails_the_report(tmp_path):
     frame.to_parquet(history, index=False)
     with pytest.raises(ValueError, match="last test MPJPE of the training history vs evaluate differ by up to 80"):
         run_report(tmp_path)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Test predictions (the animate stage's outputs), linked from each experiment's section
+
+def write_animations(results: Path) -> dict[str, list[Path]]:
+    """Stand-ins of the animate stage's outputs of every experiment (a record showing the fixture's checkpoints
+    and data; placeholder files), as the workflow passes them: per kind, experiments in name order."""
+    lists: dict[str, list[Path]] = {kind: [] for kind in report.ANIMATION_ARGUMENTS}
+    for experiment in sorted(EXPERIMENTS):
+        directory, figures = results / "animations" / experiment, results / "figures" / experiment
+        directory.mkdir(parents=True, exist_ok=True)
+        figures.mkdir(parents=True, exist_ok=True)
+        record = {"stage": "animate", "experiment": experiment, "tta": True,
+                  "animation": make_params()["report"]["animation"], "animation_frames": 15 * 12,
+                  "shown": [{"action": a, "subject": "S9", "sequence": f"{a} 1", "camera": 0,
+                             "camera_id": CAMERA_IDS[0], "sequence_frames": 256, "frames": list(range(0, 24, 2)),
+                             "still_frame": 12} for a in ACTIONS],
+                  "checkpoints": {m: {"path": f"results/models/{experiment}/{m}.pt",
+                                      "sha256": checkpoint_sha256(experiment, m)} for m in MODELS},
+                  "inputs": DATA}
+        paths = {"record": directory / "predictions.json", "mp4": directory / "predictions.mp4",
+                 "gif": directory / "predictions.gif", "figure": figures / "predictions.png"}
+        paths["record"].write_text(json.dumps(record))
+        for kind in ("mp4", "gif", "figure"):
+            paths[kind].write_bytes(b"stand-in")
+        (figures / "predictions.svg").write_text("<svg/>")
+        for kind, path in paths.items():
+            lists[kind].append(path)
+    return lists
+
+
+def test_each_experiment_links_its_test_predictions(tmp_path):
+    write_artifacts(tmp_path / "results")
+    lists = write_animations(tmp_path / "results")
+    paths = run_report(tmp_path, animations=report.animation_files(make_params(), lists))
+    text = paths["out"].read_text()
+    out_dir = paths["out"].parent
+    for k, experiment in enumerate(sorted(EXPERIMENTS)):
+        section = text.split(f"## Experiment `{experiment}`")[1].split("\n## ")[0]
+        assert f"### Test predictions: {experiment}" in section
+        assert "test subject S9 (the experiment's first), camera 0 (54138969)" in section
+        assert "(Directions 1, Discussion 1," in section and "frames 0 to 22 in steps of 2 (12 per action)" in section
+        links = {Path(link).suffix: out_dir / link for link in re.findall(r"\]\(([^)]+)\)", section)
+                 if "predictions" in link}
+        assert links == {".mp4": lists["mp4"][k], ".gif": lists["gif"][k], ".png": lists["figure"][k],
+                         ".svg": lists["figure"][k].with_suffix(".svg")}
+        record = lists["record"][k]
+        assert f"| `animations/{experiment}/predictions.json` | {record.stat().st_size} |" in text  # provenance
+    write_artifacts(tmp_path / "without" / "results")
+    without = run_report(tmp_path / "without")  # the numbers do not depend on the animations
+    assert paths["summary"].read_bytes() == without["summary"].read_bytes()
+    for table in sorted(without["tables"].rglob("*.csv")):
+        assert (paths["tables"] / table.relative_to(without["tables"])).read_bytes() == table.read_bytes(), table
+
+
+def test_test_predictions_of_other_checkpoints_or_missing_files_fail_the_report(tmp_path):
+    write_artifacts(tmp_path / "results")
+    lists = write_animations(tmp_path / "results")
+    params = make_params()
+    record = json.loads(lists["record"][1].read_text())  # experiment ef
+    record["checkpoints"]["Walking"]["sha256"] = "0" * 64
+    lists["record"][1].write_text(json.dumps(record))
+    with pytest.raises(ValueError, match=re.escape("ef/Walking: it shows the checkpoint with sha256 000000000000..., "
+                                                   "the evaluation scored")) as info:
+        run_report(tmp_path, animations=report.animation_files(params, lists))
+    assert "rerun animate for experiment ef" in str(info.value)
+    lists["gif"][0].unlink()
+    with pytest.raises(FileNotFoundError, match=re.escape(f"{lists['gif'][0]} (gif of the test predictions of ee)")):
+        run_report(tmp_path, animations=report.animation_files(params, lists))
+    with pytest.raises(ValueError, match=r"report: 1 animation mp4 file\(s\) for 2 experiment\(s\)"):
+        report.animation_files(params, {**lists, "mp4": lists["mp4"][:1]})
+    assert not (tmp_path / "results" / "report.md").exists()

@@ -67,3 +67,21 @@ def provenance_problems(runs_list: list[ExperimentRuns], prepared: Mapping[str, 
         found.append(f"keypoints.import_path is {params['keypoints']['import_path']!r}, but the 2D keypoints were "
                      f"imported from {keypoints['imported']!r}")
     return found
+
+
+def animation_mismatches(record: Mapping[str, Any], runs: ExperimentRuns) -> list[str]:
+    """How the animate stage's record of an experiment's test predictions differs from what the report scores:
+    the experiment, every model's checkpoint, and the data files (by content) the evaluations read."""
+    if record.get("experiment") != runs.name:
+        return [f"it shows experiment {record.get('experiment')}, not {runs.name}"]
+    found = []
+    for model, summary in runs.summaries.items():
+        shown = record["checkpoints"].get(model, {}).get("sha256")
+        if shown != summary["checkpoint_sha256"]:
+            found.append(f"{runs.name}/{model}: it shows the checkpoint with sha256 {str(shown)[:12]}..., the "
+                         f"evaluation scored {summary['checkpoint_sha256'][:12]}...")
+    read = next(iter(runs.summaries.values()))["inputs"]  # the same for every model (provenance_problems)
+    found += [f"{name}: it shows {record['inputs'][name]['path']} (sha256 {record['inputs'][name]['sha256'][:12]}...), "
+              f"the evaluations read {wanted['path']} (sha256 {wanted['sha256'][:12]}...)"
+              for name, wanted in read.items() if record["inputs"][name]["sha256"] != wanted["sha256"]]
+    return found

@@ -221,14 +221,41 @@ def figure_line(stem: Path, out_dir: Path, alt: str) -> str:
     return f"![{alt}]({png})  \n[SVG]({svg})\n"
 
 
+def predictions_block(record: Mapping, files: Mapping[str, Path], out_dir: Path) -> list[str]:
+    """The section on an experiment's test predictions: which sequences the animate stage shows (`record`,
+    its JSON), links to its animation (`files`: `mp4`, `gif`) and its still figure (`figure`, the stem)."""
+    shown = record["shown"]
+    first = shown[0]
+    frames, step = first["frames"], record["animation"]["step"]
+    flip = "on" if record["tta"] else "off"
+    links = ", ".join(f"[{kind.upper()}]({_rel(files[kind], out_dir)})" for kind in ("mp4", "gif"))
+    return [
+        f"### Test predictions: {record['experiment']}", "",
+        f"Ground truth, the baseline and each action's own model on one test sequence per action: test subject "
+        f"{first['subject']} (the experiment's first), camera {first['camera']} ({first['camera_id']}), of each "
+        f"action its first sequence in name order ({', '.join(s['sequence'] for s in shown)}), frames "
+        f"{frames[0]} to {frames[-1]} in steps of {step} ({len(frames)} per action). The predictions are those of "
+        f"the checkpoints scored above (`poselift.lifting.evaluation.predict`, test-time flip {flip}), made "
+        "root-relative and moved along the ground-truth trajectory; ground truth and predictions are turned into "
+        "the world frame by the camera, as VideoPose3D's `run.py --render` does. Left panel: the 2D input the "
+        "models read, over a grey ground (no video frame).", "",
+        f"Animation ({record['animation_frames']} frames at {record['animation']['fps']:g} fps, the actions one after "
+        f"another): {links}. The still: each action at its middle frame shown, the three poses drawn over each "
+        "other.", "",
+        figure_line(files["figure"], out_dir, "test predictions, one sequence per action"),
+    ]
+
+
 def render_report(params: dict, runs_list: list[ExperimentRuns], built: Mapping[str, Mapping[str, Table]],
                   combined: Mapping[str, Table], checks: Mapping[str, pd.DataFrame], inputs: list[Path],
                   tables_dir: Path, figures_dir: Path, out: Path, prepared: Mapping,
-                  keypoints: Mapping | None, detection_section: Sequence[str] = ()) -> str:
+                  keypoints: Mapping | None, detection_section: Sequence[str] = (),
+                  prediction_sections: Mapping[str, Sequence[str]] | None = None) -> str:
     """The Markdown report; `inputs` are the files read (listed with their sha256), `tables_dir`,
     `figures_dir` and `out` where the tables, figures and report itself are (for relative links);
     `prepared` and `keypoints` the records of the data (prepare's provenance, keypoints' report);
-    `detection_section` the lines on keypoints detected on video (`poselift.study.detection.section`)."""
+    `detection_section` the lines on keypoints detected on video (`poselift.study.detection.section`);
+    `prediction_sections` experiment -> the lines on its test predictions (`predictions_block`)."""
     out_dir = out.parent
     dataset = runs_list[0].dataset
     jobs = len(models(dataset))
@@ -279,6 +306,7 @@ def render_report(params: dict, runs_list: list[ExperimentRuns], built: Mapping[
             lines += [f"### Figures 7 and 8: {runs.name}", "",
                       figure_line(figures_dir / runs.name / "fig7_confusion", out_dir, "classifier confusion matrix"),
                       figure_line(figures_dir / runs.name / "fig8_transfer", out_dir, "transfer matrix")]
+        lines += list((prediction_sections or {}).get(runs.name, ()))
     lines += list(detection_section)
     lines += ["## Consistency checks", "",
               "Artifacts that should agree, and their largest disagreement. A check whose limit is exceeded "
@@ -298,6 +326,9 @@ def render_report(params: dict, runs_list: list[ExperimentRuns], built: Mapping[
         f"`test_mpjpe_{params['report']['table4_action']}`) and `history/E/<A>.parquet` (`test_mpjpe`).",
         "- Consistency checks: also `metrics/E/<model>.parquet` (per-sequence rows).",
         "- Table 6 and the bold marks: `metrics/E/<model>.parquet` of every replicate E, E@2, ... (per-sequence rows).",
+        *(["- Test predictions of experiment E: `animations/E/predictions.json` (the animate stage's record: the "
+           "sequences and frames shown, the sha256 of the checkpoints and data it read, checked against the "
+           "evaluations')."] if prediction_sections else []),
         "- Tables 7, 8 and Figures 7, 8: `metrics/E/routing.parquet`, `transfer.parquet`, `routing.json` of every "
         "replicate (the route stage), `history/E/classifier.parquet`.",
         *(["- Tables D1, D2 and the fine-tuning figure: `data/keypoints_<source>.json` (`per_joint`, `overall`, "
