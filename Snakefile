@@ -13,6 +13,8 @@
 #   R/metrics/<experiment>/<model>.parquet|.json             evaluate: per sequence and camera | summary
 #   R/models/<experiment>/classifier.pt, R/history/<experiment>/classifier.parquet   train_classifier (routing)
 #   R/metrics/<experiment>/routing|transfer|classification.parquet, routing.json     route (routing)
+#   R/animations/<experiment>/predictions.{mp4,gif,json}     animate: test predictions shown (and its record)
+#   R/figures/<experiment>/predictions.{png,svg}             animate: their still figure
 #   R/tables/<experiment>/table{1,1b,2,3,4}_*.{md,csv,tex}   report: per experiment
 #   R/tables/table{1,1b,2}_*.{md,csv,tex}                    report: all experiments
 #   R/figures/<experiment>/*, R/figures/overview_avg.*       report
@@ -24,6 +26,8 @@
 #   R/detections/<source>/data_2d_<dataset>_<source>.npz, assemble.json   assemble: VideoPose3D's 2D file
 #   R/logs/<rule>/...log                                     each job's log (its stdout and stderr)
 #   R/benchmarks/<rule>/<experiment>/<model>.tsv             Snakemake's benchmark of train and evaluate
+#   R/wild/demo/input.{mp4,boxes.npz,truth.npy}              wild_demo (target wild, wild.videos empty): the take to lift
+#   R/wild/<name>/data_2d_custom_<name>.npz, prediction.{npy,parquet}, animation.{mp4,gif}, wild.json   lift_wild
 
 import yaml
 from snakemake.utils import min_version, validate
@@ -54,7 +58,9 @@ include: "rules/keypoints.smk"
 include: "rules/train.smk"
 include: "rules/evaluate.smk"
 include: "rules/route.smk"
+include: "rules/animate.smk"
 include: "rules/report.smk"
+include: "rules/wild.smk"
 
 
 localrules:

@@ -11,6 +11,7 @@ from poselift.codegraph import import_closure
 from poselift.datasets import get_dataset
 from poselift.datasets.synthetic import embedded
 from poselift.keypoints.assembly import VIDEO_DETECTORS
+from poselift.keypoints.custom import read_custom
 from poselift.io.figures import FIGURE_FORMATS
 from poselift.study.detection import DETECTION_TABLES, FINETUNE_FIGURE
 from poselift.study.models import models
@@ -223,3 +224,110 @@ def detect_arguments(wildcards, input):
     if "boxes" in input.keys():
         args.append(f"--boxes-root {shlex.quote(input.boxes)}")
     return " ".join(args)
+
+
+# The in-the-wild route (rules/wild.smk).
+WILD = f"{RESULTS}/wild"  # <name>/: the route's outputs per video; demo/: the demonstration take and its truth
+WILD_DEMO = f"{WILD}/demo/input"  # .mp4, .boxes.npz, .truth.npy
+WILD_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm")
+
+
+@cache
+def wild_videos():
+    """name -> what a lift_wild job reads: `video` (a path, or None) and, for a custom-data 2D file, `keypoints`
+    (its path) and `video_name` (the video's name in it). wild.videos' files and the videos in its folders are
+    named by their stem; a custom-data file (`.npz`, ours or VideoPose3D's) gives one job per video in it, named
+    `<file stem>.<video stem>`, with the video itself as background when it lies beside the file. The
+    demonstration take when the list is empty. Read when a wild job is planned: a bad entry does not stop the
+    study's own target."""
+    if not config["wild"]["videos"]:
+        return {"demo": {"video": f"{WILD_DEMO}.mp4"}}
+    found = {}
+
+    def add(name, entry, origin):
+        if name in found:
+            raise ValueError(f"wild.videos: two inputs named {name!r}: {found[name]['origin']} and {origin}")
+        found[name] = {**entry, "origin": str(origin)}
+
+    for item in config["wild"]["videos"]:
+        path = Path(item)
+        if path.suffix == ".npz" and path.is_file():
+            for video_name in read_custom(path)[0]:
+                beside = path.parent / video_name
+                add(f"{path.stem}.{Path(video_name).stem}", {"video": str(beside) if beside.is_file() else None,
+                    "keypoints": str(path), "video_name": video_name}, path)
+            continue
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix.lower() in WILD_SUFFIXES)
+            if not files:
+                raise ValueError(f"wild.videos: folder {path} holds no video ({', '.join(WILD_SUFFIXES)})")
+        elif path.is_file():
+            files = [path]
+        else:
+            raise ValueError(f"wild.videos: {path} is neither a video file, a custom-data .npz nor a folder")
+        for file in files:
+            add(file.stem, {"video": str(file)}, file)
+    return found
+
+
+
+def wild_boxes(name):
+    """The boxes file of a video (wild.boxes file, CPN): the demonstration's own, or `<stem>.boxes.npz` beside it."""
+    video = Path(wild_videos()[name]["video"])
+    return str(video.with_name(f"{video.stem}.boxes.npz"))
+
+
+def wild_cpn():
+    weights = config["wild"]["cpn_weights"] or config["detect"]["cpn_weights"]
+    if weights:
+        return existing(weights, "wild.cpn_weights" if config["wild"]["cpn_weights"] else "detect.cpn_weights")
+    if FINETUNED:
+        return CPN_CHECKPOINT
+    raise ValueError("wild.detector is cpn but there is no CPN: set wild.cpn_weights (or detect.cpn_weights), or "
+                     "run the route in a study that fine-tunes one (keypoints.source cpn, e.g. params/video.yaml)")
+
+
+def wild_checkpoint():
+    if config["wild"]["checkpoint"]:
+        return existing(config["wild"]["checkpoint"], "wild.checkpoint")
+    experiment = config["wild"]["experiment"] or EXPERIMENTS[0]
+    if experiment not in INSTANCES or config["wild"]["model"] not in MODELS:
+        raise ValueError(f"wild.experiment {experiment!r} / wild.model {config['wild']['model']!r}: the study has "
+                         f"experiments {', '.join(INSTANCES)} and models {', '.join(MODELS)}")
+    return f"{RESULTS}/models/{experiment}/{config['wild']['model']}.pt"
+
+
+def wild_inputs(wildcards):
+    entry = wild_videos()[wildcards.name]
+    inputs = {"code": stage_code("wild"), "checkpoint": wild_checkpoint()}
+    if entry["video"]:
+        inputs["video"] = entry["video"]
+    if "keypoints" in entry:
+        inputs["keypoints"] = entry["keypoints"]
+    elif config["wild"]["detector"] == "cpn":
+        inputs["cpn"] = wild_cpn()
+        if config["wild"]["boxes"] == "file":
+            inputs["boxes"] = wild_boxes(wildcards.name)
+        else:
+            inputs["weights"] = existing(config["detect"]["maskrcnn_weights"] or "", "detect.maskrcnn_weights")
+    else:
+        inputs["weights"] = existing(config["detect"]["keypointrcnn_weights"] or "", "detect.keypointrcnn_weights")
+    if not config["wild"]["videos"]:
+        inputs["truth"] = f"{WILD_DEMO}.truth.npy"
+    return inputs
+
+
+def wild_arguments(wildcards, input):
+    optional = {flag: input.get(key) for flag, key in (("--video", "video"), ("--keypoints", "keypoints"),
+                                                        ("--cpn", "cpn"), ("--boxes", "boxes"), ("--truth", "truth"))}
+    optional["--video-name"] = wild_videos()[wildcards.name].get("video_name")
+    return " ".join(f"{flag} {shlex.quote(value)}" for flag, value in optional.items() if value)
+
+
+def wild_outputs():
+    outputs = []
+    for name in wild_videos():
+        outputs += [f"{WILD}/{name}/animation.mp4", f"{WILD}/{name}/wild.json"]
+        if config["wild"]["animation"]["gif"]:
+            outputs.append(f"{WILD}/{name}/animation.gif")
+    return outputs

@@ -78,7 +78,8 @@ def main(params: dict, settings: dict, *, experiment: str, model: str, data_3d: 
 
     inputs = {"data_3d": file_record(data_3d), "data_2d": file_record(data_2d)}
     record = {"experiment": experiment, "model": model, "seed": params["seed"], "job_seed": seed,
-              "settings": settings, "evaluate": params["evaluate"], "epochs": epochs, "inputs": inputs}
+              "settings": settings, "evaluate": params["evaluate"], "epochs": epochs, "inputs": inputs,
+              "layout_2d": layout.name}
     constants = {"experiment": experiment, "model": model, "epochs": epochs, "budget": settings["budget"],
                  "lr_decay_by": settings["lr_decay_by"], "bn_statistics": settings["bn_statistics"],
                  "train_frames": bank.frames}

@@ -89,9 +89,9 @@ def test_tiny_study_runs_on_slurm_with_gpus(slurm_cluster, tmp_path):
         assert summary["model"] == model
         assert summary["average"]["mpjpe"] > 0
 
-    # Every job ran on the cluster: SLURM knows 36 completed jobs, one log each.
+    # Every job ran on the cluster: SLURM knows 37 completed jobs, one log each.
     jobs = [job for job in slurm_jobs() if job.get("WorkDir") == str(workdir)]
-    assert len(jobs) == 36
+    assert len(jobs) == 37
     assert {job["JobState"] for job in jobs} == {"COMPLETED"}
     gpu_jobs = [job for job in jobs if "gpu" in job.get("TresPerJob", "") + job.get("TresPerNode", "")]
     assert len(gpu_jobs) == 32  # 16 train + 16 evaluate
@@ -99,7 +99,7 @@ def test_tiny_study_runs_on_slurm_with_gpus(slurm_cluster, tmp_path):
     assert {job["Partition"] for job in jobs if job not in gpu_jobs} == {"debug"}  # the cluster's default
     logs = workdir / ".snakemake" / "slurm_logs"
     for rule, count in {"synthesize": 1, "prepare": 1, "keypoints": 1, "train": 16, "evaluate": 16,
-                        "report": 1}.items():
+                        "animate": 1, "report": 1}.items():
         assert len(list((logs / f"rule_{rule}").rglob("*.log"))) == count, rule
 
     # Inside the training jobs, SLURM assigned a (fake) GPU: train prints CUDA_VISIBLE_DEVICES.

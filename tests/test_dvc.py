@@ -71,7 +71,7 @@ def test_push_pull_round_trip_and_an_experiment(tmp_path):
 
     # An experiment with another learning rate reruns training, evaluation and the report only.
     output = run(["dvc", "exp", "run", "-S", "train.lr=0.002"], workdir, 900, env)
-    assert job_stats(output) == {"train": 16, "evaluate": 16, "report": 1, "all": 1}
+    assert job_stats(output) == {"train": 16, "evaluate": 16, "animate": 1, "report": 1, "all": 1}
     assert yaml.safe_load((workdir / "params.yaml").read_text())["train"]["lr"] == 0.002
     assert "0.002" in run(["dvc", "exp", "show", "--md"], workdir, 120, env)
 

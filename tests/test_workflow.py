@@ -12,6 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from workflow_utils import (
@@ -49,7 +50,19 @@ def test_dry_run_lists_every_job_of_the_default_study(default_copy):
     experiments = len(default_params()["experiments"])
     assert experiments == 3
     assert planned_jobs(default_copy) == {"synthesize": 1, "prepare": 1, "keypoints": 1, "train": 16 * experiments,
-                                          "evaluate": 16 * experiments, "report": 1, "all": 1}
+                                          "evaluate": 16 * experiments, "animate": experiments, "report": 1,
+                                          "all": 1}
+
+
+def test_each_experiment_gets_an_animate_job_whose_outputs_the_report_links(default_copy):
+    output = snakemake(default_copy, "-n", "-p", timeout=120)
+    report_command = next(line for line in output.splitlines() if "python -m stages.report" in line)
+    for experiment in sorted(default_params()["experiments"]):
+        assert f"--experiment {experiment} --checkpoints results/models/{experiment}/baseline.pt" in output
+        outputs = [f"results/animations/{experiment}/predictions.{ext}" for ext in ("json", "mp4", "gif")]
+        for path in [*outputs, f"results/figures/{experiment}/predictions.png"]:
+            assert path in report_command, path
+    assert "--animation-record results/animations/f1_ue15/predictions.json" in report_command
 
 
 def test_lint_has_no_findings(default_copy):
@@ -81,7 +94,7 @@ def test_paper_grid_validates_and_plans_80_training_jobs(tmp_path, default_copy)
     local = tmp_path / "paths.yaml"
     local.write_text(yaml.safe_dump({"data": {"path": str(raw)}, "keypoints": {"import_path": str(detections)}}))
     jobs = planned_jobs(default_copy, "--configfile", "params/paper.yaml", str(local))
-    assert jobs == {"prepare": 1, "keypoints": 1, "train": 80, "evaluate": 80, "report": 1, "all": 1}
+    assert jobs == {"prepare": 1, "keypoints": 1, "train": 80, "evaluate": 80, "animate": 5, "report": 1, "all": 1}
 
 
 def test_video_grid_plans_the_chain_from_video_and_its_companions_the_same_sequences(default_copy):
@@ -94,7 +107,7 @@ def test_video_grid_plans_the_chain_from_video_and_its_companions_the_same_seque
     jobs = planned_jobs(default_copy, "--configfile", "params/video.yaml")
     assert jobs == {"synthesize": 1, "prepare": 1, "render": len(subjects), "finetune_cpn": 1,
                     "detect": 4 * len(subjects), "assemble": 1, "keypoints": 1, "train": 16, "evaluate": 16,
-                    "report": 1, "all": 1}
+                    "animate": 1, "report": 1, "all": 1}
     output = snakemake(default_copy, "-n", "-p", "--configfile", "params/video.yaml", timeout=120)
     for path in ("results/video/tables/video/table_d1_detector_error.csv", "results/video/figures/video/S9.png",
                  "results/video/figures/video/finetune_history.png", "--assembly-report"):
@@ -102,9 +115,47 @@ def test_video_grid_plans_the_chain_from_video_and_its_companions_the_same_seque
     for companion, source in (("video_gt", "gt"), ("video_noisy", "noisy")):
         jobs = planned_jobs(default_copy, "--configfile", "params/video.yaml", f"params/{companion}.yaml")
         assert jobs == {"synthesize": 1, "prepare": 1, **({"keypoints": 1} if source != "gt" else {}), "train": 16,
-                        "evaluate": 16, "report": 1, "all": 1}, companion
+                        "evaluate": 16, "animate": 1, "report": 1, "all": 1}, companion
         assert f"results/{companion}/report.md" in snakemake(default_copy, "-n", "--configfile", "params/video.yaml",
                                                              f"params/{companion}.yaml", timeout=120)
+
+
+def test_the_wild_route_plans_the_demonstration_through_the_video_studys_cpn_and_baseline(default_copy):
+    jobs = planned_jobs(default_copy, "--configfile", "params/video.yaml", "--", "wild")
+    subjects = grid_params(default_params(), yaml.safe_load((REPO / "params" / "video.yaml").read_text()))["data"]
+    # the CPN fine-tuned on the study's videos, the lifting model (the first experiment's baseline) and its 2D
+    # input, the demonstration take and one route job; no evaluation, no report
+    assert jobs == {"synthesize": 1, "prepare": 1, "render": len(subjects["subjects"]), "finetune_cpn": 1,
+                    "detect": 4 * len(subjects["subjects"]), "assemble": 1, "keypoints": 1, "train": 1,
+                    "wild_demo": 1, "lift_wild": 1, "wild": 1}
+    output = snakemake(default_copy, "-n", "-p", "--configfile", "params/video.yaml", "--", "wild", timeout=120)
+    for path in ("--checkpoint results/video/models/f27_ue15/baseline.pt", "--cpn results/video/detectors/cpn.pt",
+                 "--truth results/video/wild/demo/input.truth.npy", "results/video/wild/demo/animation.gif"):
+        assert path in output
+
+
+def test_the_wild_route_names_what_it_lacks(default_copy, tmp_path):
+    with pytest.raises(AssertionError, match=r"wild\.detector is cpn but there is no CPN: set wild\.cpn_weights"):
+        snakemake(default_copy, "-n", "wild", timeout=120)
+    (tmp_path / "clips").mkdir()
+    overlay = tmp_path / "wild.yaml"
+    overlay.write_text(yaml.safe_dump({"wild": {"videos": [str(tmp_path / "clips")]}}))
+    with pytest.raises(AssertionError, match=r"folder .*clips holds no video"):
+        snakemake(default_copy, "-n", "--configfile", str(overlay), "--", "wild", timeout=120)
+
+
+def test_the_wild_route_lifts_each_video_of_a_custom_2d_file_with_a_given_checkpoint(default_copy, tmp_path):
+    from tests.test_wild_stage import lifting_checkpoint, videopose3d_custom_file
+    custom = videopose3d_custom_file(tmp_path / "data_2d_custom_mine.npz", np.zeros((5, 17, 2)), (64, 48))
+    (tmp_path / "input.mp4").write_bytes(b"")  # the video beside the file: the animation's background
+    overlay = tmp_path / "wild.yaml"
+    overlay.write_text(yaml.safe_dump({"wild": {"videos": [str(custom)],
+                                                "checkpoint": str(lifting_checkpoint(tmp_path / "lift.pt"))}}))
+    assert planned_jobs(default_copy, "--configfile", str(overlay), "--", "wild") == {"lift_wild": 1, "wild": 1}
+    output = snakemake(default_copy, "-n", "-p", "--configfile", str(overlay), "--", "wild", timeout=120)
+    for text in (f"--keypoints {custom}", "--video-name input.mp4", f"--video {tmp_path / 'input.mp4'}",
+                 "results/wild/data_2d_custom_mine.input/animation.mp4"):
+        assert text in output
 
 
 def test_humaneva_grid_plans_sa_and_ma_models_under_its_own_results(default_copy):
@@ -113,7 +164,8 @@ def test_humaneva_grid_plans_sa_and_ma_models_under_its_own_results(default_copy
     validate(params, SCHEMA)
     assert list(params["experiments"]) == ["f27_sa_ma"] and params["data"]["dataset"] == "humaneva"
     jobs = planned_jobs(default_copy, "--configfile", "params/humaneva.yaml")
-    assert jobs == {"synthesize": 1, "prepare": 1, "keypoints": 1, "train": 4, "evaluate": 4, "report": 1, "all": 1}
+    assert jobs == {"synthesize": 1, "prepare": 1, "keypoints": 1, "train": 4, "evaluate": 4, "animate": 1, "report": 1,
+                    "all": 1}
     output = snakemake(default_copy, "-n", "--configfile", "params/humaneva.yaml", timeout=120)
     assert "results/humaneva/tables/table5_by_subject.csv" in output
     assert "results/humaneva/models/f27_sa_ma/Jog.pt" in output and "results/models/" not in output
@@ -205,6 +257,10 @@ def test_tiny_study_writes_every_output(tiny_study):
         assert summary["average"]["mpjpe"] > 0
     assert (results / "tables" / "tiny").is_dir()
     assert (results / "figures" / "tiny").is_dir()
+    for path in ("animations/tiny/predictions.mp4", "animations/tiny/predictions.gif",
+                 "animations/tiny/predictions.json", "figures/tiny/predictions.png", "figures/tiny/predictions.svg"):
+        assert (results / path).stat().st_size > 0, path
+    assert "animations/tiny/predictions.mp4" in (results / "report.md").read_text()
 
 
 @pytest.mark.slow
@@ -212,7 +268,8 @@ def test_snakemake_html_report_holds_the_results(tiny_study):
     snakemake(tiny_study, "--report", "report.html", timeout=300)
     html = (tiny_study / "report.html").read_text()
     assert "<html" in html[:5000].lower()
-    for name in ("synthetic_motions.png", "report.md", "fig5_mpjpe.png", "table1_mpjpe.csv", "overview_avg.png"):
+    for name in ("synthetic_motions.png", "report.md", "fig5_mpjpe.png", "table1_mpjpe.csv", "overview_avg.png",
+                 "predictions.png", "predictions.mp4", "predictions.gif"):
         assert name in html, name
 
 
@@ -224,20 +281,20 @@ def test_second_run_has_nothing_to_do(tiny_study):
 @pytest.mark.slow
 def test_training_parameter_reruns_training_evaluation_and_report_only(tiny_study, edited_params):
     edited_params({"train": {"lr": 0.002}})
-    assert planned_jobs(tiny_study) == {"train": 16, "evaluate": 16, "report": 1, "all": 1}
+    assert planned_jobs(tiny_study) == {"train": 16, "evaluate": 16, "animate": 1, "report": 1, "all": 1}
 
 
 @pytest.mark.slow
 def test_evaluation_parameter_reruns_from_training(tiny_study, edited_params):
     # train evaluates the test set every eval_every epochs with the same protocol: it reads `evaluate` too
     edited_params({"evaluate": {"tta": False}})
-    assert planned_jobs(tiny_study) == {"train": 16, "evaluate": 16, "report": 1, "all": 1}
+    assert planned_jobs(tiny_study) == {"train": 16, "evaluate": 16, "animate": 1, "report": 1, "all": 1}
 
 
 @pytest.mark.slow
 def test_an_added_experiment_runs_its_jobs_and_the_report(tiny_study, edited_params):
     edited_params({"experiments": {"added": {"architecture": [3], "channels": 8}}})  # merged: tiny stays
-    assert planned_jobs(tiny_study) == {"train": 16, "evaluate": 16, "report": 1, "all": 1}
+    assert planned_jobs(tiny_study) == {"train": 16, "evaluate": 16, "animate": 1, "report": 1, "all": 1}
 
 
 @pytest.mark.slow
@@ -286,7 +343,7 @@ def test_a_renamed_experiment_runs_its_jobs_and_a_removed_one_only_the_report(ti
         renamed = tiny_params()
         renamed["experiments"] = {"renamed": renamed["experiments"]["tiny"]}
         write_params(tiny_study, renamed)
-        assert planned_jobs(tiny_study) == {"train": 16, "evaluate": 16, "report": 1, "all": 1}
+        assert planned_jobs(tiny_study) == {"train": 16, "evaluate": 16, "animate": 1, "report": 1, "all": 1}
         two = tiny_params()
         two["experiments"]["other"] = {"architecture": [3], "channels": 8}
         write_params(tiny_study, two)
@@ -302,8 +359,8 @@ def test_a_renamed_experiment_runs_its_jobs_and_a_removed_one_only_the_report(ti
 def test_a_grid_file_runs_only_its_own_experiments(tiny_study, tmp_path):
     grid = tmp_path / "grid.yaml"
     grid.write_text(yaml.safe_dump({"experiments": {"solo": {"architecture": [3], "channels": 8}}}))
-    assert planned_jobs(tiny_study, "--configfile", str(grid)) == {"train": 16, "evaluate": 16, "report": 1,
-                                                                   "all": 1}
+    assert planned_jobs(tiny_study, "--configfile", str(grid)) == {"train": 16, "evaluate": 16, "animate": 1,
+                                                                   "report": 1, "all": 1}
     output = snakemake(tiny_study, "-n", "--configfile", str(grid), timeout=120)
     assert "experiment=solo" in output and "experiment=tiny" not in output
 
@@ -316,26 +373,31 @@ def test_a_changed_data_path_fails_or_reruns_from_the_data_never_the_report_alon
     assert result.returncode != 0
     assert "data.path (data.source cdf) is '/nonexistent/h36m', which does not exist" in result.stdout + result.stderr
     edited_params({"keypoints": {"import_path": "/elsewhere/data_2d_h36m_noisy.npz"}})
-    assert planned_jobs(tiny_study) == {"keypoints": 1, "train": 16, "evaluate": 16, "report": 1, "all": 1}
+    assert planned_jobs(tiny_study) == {"keypoints": 1, "train": 16, "evaluate": 16, "animate": 1, "report": 1,
+                                        "all": 1}
 
 
 @pytest.mark.slow
 def test_report_parameter_reruns_the_report_only(tiny_study, edited_params):
     edited_params({"report": {"k": 1.5}})
-    assert planned_jobs(tiny_study) == {"report": 1, "all": 1}
+    assert planned_jobs(tiny_study) == {"report": 1, "all": 1}  # the animations read report.animation alone
+    edited_params({"report": {"animation": {"fps": 25}}})
+    assert planned_jobs(tiny_study) == {"animate": 1, "report": 1, "all": 1}
 
 
 @pytest.mark.slow
 def test_keypoints_parameter_reruns_from_keypoints(tiny_study, edited_params):
     edited_params({"keypoints": {"noisy": {"sigma_px": 3.0}}})
-    assert planned_jobs(tiny_study) == {"keypoints": 1, "train": 16, "evaluate": 16, "report": 1, "all": 1}
+    assert planned_jobs(tiny_study) == {"keypoints": 1, "train": 16, "evaluate": 16, "animate": 1, "report": 1,
+                                        "all": 1}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("module", "expected"), [
     ("src/poselift/study/tables.py", {"report": 1, "all": 1}),
-    ("src/poselift/lifting/model.py", {"train": 16, "evaluate": 16, "report": 1, "all": 1}),
-    ("stages/keypoints.py", {"keypoints": 1, "train": 16, "evaluate": 16, "report": 1, "all": 1}),
+    ("src/poselift/lifting/model.py", {"train": 16, "evaluate": 16, "animate": 1, "report": 1, "all": 1}),
+    ("stages/keypoints.py", {"keypoints": 1, "train": 16, "evaluate": 16, "animate": 1, "report": 1, "all": 1}),
+    ("src/poselift/study/animations.py", {"animate": 1, "report": 1, "all": 1}),
 ])
 def test_library_change_reruns_the_jobs_that_import_it(tiny_study, module, expected):
     """Snakemake's code trigger sees only a rule's text; the rules list the modules each stage imports."""
@@ -362,7 +424,7 @@ def test_keypoints_detected_on_video_plan_a_job_per_subject_and_camera(default_c
                                                 "maskrcnn_weights": str(weights)}}))
     jobs = planned_jobs(default_copy, "--configfile", str(local))
     assert jobs == {"synthesize": 1, "prepare": 1, **extra, "detect": 28, "assemble": 1, "keypoints": 1,
-                    "train": 48, "evaluate": 48, "report": 1, "all": 1}
+                    "train": 48, "evaluate": 48, "animate": 3, "report": 1, "all": 1}
 
 
 def test_cpn_without_weights_is_fine_tuned_on_the_rendered_training_subjects_first(default_copy, tmp_path):
@@ -370,7 +432,7 @@ def test_cpn_without_weights_is_fine_tuned_on_the_rendered_training_subjects_fir
     local.write_text(yaml.safe_dump({"keypoints": {"source": "cpn"}, "video": {"source": "render"}}))
     jobs = planned_jobs(default_copy, "--configfile", str(local))
     assert jobs == {"synthesize": 1, "prepare": 1, "render": 7, "finetune_cpn": 1, "detect": 28, "assemble": 1,
-                    "keypoints": 1, "train": 48, "evaluate": 48, "report": 1, "all": 1}
+                    "keypoints": 1, "train": 48, "evaluate": 48, "animate": 3, "report": 1, "all": 1}
 
 
 def test_keypoints_on_video_of_a_missing_folder_say_what_to_set(default_copy, tmp_path):

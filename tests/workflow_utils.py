@@ -35,7 +35,8 @@ TINY = {
               "device": "cpu"},
     "experiments": {"tiny": {"architecture": [1]}},
 }
-TINY_JOBS = {"synthesize": 1, "prepare": 1, "keypoints": 1, "train": 16, "evaluate": 16, "report": 1, "all": 1}
+TINY_JOBS = {"synthesize": 1, "prepare": 1, "keypoints": 1, "train": 16, "evaluate": 16, "animate": 1, "report": 1,
+             "all": 1}
 
 
 def merged(base: dict, overrides: dict) -> dict:

@@ -86,6 +86,20 @@ def generate_sequence(seed: int, subject: str, sequence: str, frames: int, style
     return pose_sequence(style.body, MODELS[action](t, rng, style, H36M.fps))
 
 
+def generate_take(seed: int, person: str, action: str, frames: int) -> np.ndarray:
+    """A take of `action` by a person who is not one of the data set's subjects: (frames, 32, 3), millimetres,
+    world frame, 50 Hz. Their body and manner come from `subject_style(seed, "wild", person)`, the take's
+    script from the seed, "wild", the person and the action, so no sequence of the data set is repeated."""
+    if action not in MODELS:
+        raise ValueError(f"take of {person!r}: no motion model for action {action!r}; known: {', '.join(MODELS)}")
+    if frames < 1:
+        raise ValueError(f"take of {person!r}: frames must be positive, got {frames}")
+    style = subject_style(seed, "wild", person)
+    rng = np.random.default_rng(job_seed(seed, "wild", person, action))
+    t = np.arange(frames) / H36M.fps
+    return pose_sequence(style.body, MODELS[action](t, rng, style, H36M.fps))
+
+
 def generate_subject(seed: int, subject: str, frames: int) -> Iterator[tuple[str, np.ndarray]]:
     """(sequence name, poses (frames, 32, 3) mm) for each of the subject's 30 sequences, in S1's order."""
     style = subject_style(seed, subject)
