@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # One call on a machine with an NVIDIA GPU (H100/H200): the CUDA tests, then training throughput at
-# F = 27, 81 and 243 (1024 channels; fp32, tf32 and bf16; batch 1024 and 4096) and evaluation frames/s.
+# F = 27, 81 and 243 (1024 channels; fp32, tf32 and bf16; batch 1024, 4096, 16384) and evaluation frames/s,
+# then the scaling sweeps of benchmarks/scaling.py on the GPU.
 #
 #   bash benchmarks/gpu_check.sh             run it (a few minutes on an H100/H200, plus any install)
 #   bash benchmarks/gpu_check.sh --dry-run   the same steps on tiny sizes, on whatever device there is
 #
 # Writes into $OUT (default benchmarks/results/gpu_check): pytest_cuda.xml and .log, one
-# train_throughput_*.json per architecture and batch size, and summary.json (device, nvidia-smi, all
+# train_throughput_*.json per architecture and batch size, scaling.json/.png, and summary.json (device, nvidia-smi, all
 # figures). Python: $PYTHON if set, else .venv/bin/python if it imports torch, else python3 if it
 # imports torch and the pinned packages, else a new .venv built from the pinned files as the Makefile
 # does (pip install torch==2.13.0, which pulls a CUDA build on Linux x86_64, then envs/requirements.lock).
@@ -59,7 +60,7 @@ fi
 if [[ "$DRY_RUN" == 1 ]]; then
     ARCHS=(3,3 3,3,3) BATCHES=(32 64) SIZE=(--channels 16 --steps 1 --warmup 0 --sequences 4 --frames 100)
 else
-    ARCHS=(3,3,3 3,3,3,3 3,3,3,3,3) BATCHES=(1024 4096) SIZE=(--channels 1024 --steps 20 --warmup 5)
+    ARCHS=(3,3,3 3,3,3,3 3,3,3,3,3) BATCHES=(1024 4096 16384) SIZE=(--channels 1024 --steps 20 --warmup 5)
 fi
 DEVICE=$([[ "$CUDA" == 1 ]] && echo cuda || echo cpu)
 for arch in "${ARCHS[@]}"; do
@@ -71,6 +72,11 @@ for arch in "${ARCHS[@]}"; do
             || { echo "gpu_check: the benchmark failed:" >&2; tail -20 "${json%.json}.log" >&2; status=1; }
     done
 done
+
+# (c) how the cost grows: samples/s against batch, receptive field, channels; evaluation against length
+echo "gpu_check: scaling sweeps -> $OUT/scaling.json"
+"$PY" benchmarks/scaling.py --device "$DEVICE" $([[ "$DRY_RUN" == 1 ]] && echo --quick) --out "$OUT/scaling.json" \
+    > "$OUT/scaling.log" 2>&1 || { echo "gpu_check: the scaling sweeps failed:" >&2; tail -20 "$OUT/scaling.log" >&2; status=1; }
 
 "$PY" - "$OUT" "$DRY_RUN" <<'EOF'
 import json, platform, subprocess, sys
