@@ -224,7 +224,8 @@ def main() -> None:
 
         ref_s = measure_train(reference, ref_optimizer, reference_batch, max(3, args.steps // 2), 1, device)
         result.update(reference_train_step_s=ref_s, reference_train_samples_per_s=args.batch_size / ref_s,
-                      speedup_vs_reference=ref_s / step_s)
+                      speedup_vs_reference=ref_s / first["step_s"],
+                      speedups_vs_reference={p: ref_s / t["step_s"] for p, t in train.items()})
 
     precisions = "" if args.precision == ["fp32"] else "_" + "-".join(dict.fromkeys(args.precision))
     out = args.out or Path(__file__).parent / "results" / (
