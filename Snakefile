@@ -17,6 +17,7 @@
 #   R/figures/<experiment>/predictions.{png,svg}             animate: their still figure
 #   R/tables/<experiment>/table{1,1b,2,3,4}_*.{md,csv,tex}   report: per experiment
 #   R/tables/table{1,1b,2}_*.{md,csv,tex}                    report: all experiments
+#   R/tables/table9_labelled.*, R/figures/fig9_labelled.*    report: labelled-data curve (subset < 1 or semi_supervised)
 #   R/figures/<experiment>/*, R/figures/overview_avg.*       report
 #   R/report.md, R/summary.json                              report
 #   (<experiment>: an experiment instance: the experiment, or its replicate k > 1, "<experiment>@k")

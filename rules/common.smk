@@ -16,7 +16,8 @@ from poselift.io.figures import FIGURE_FORMATS
 from poselift.study.detection import DETECTION_TABLES, FINETUNE_FIGURE
 from poselift.study.models import models
 from poselift.study.params import experiment_instances, experiment_settings, job_settings_of
-from poselift.study.report import EXPERIMENT_FIGURES, ROUTING_FIGURES, ROUTING_TABLES, TABLE_FORMATS, table_names
+from poselift.study.report import (EXPERIMENT_FIGURES, ROUTING_FIGURES, ROUTING_TABLES, TABLE_FORMATS,
+                                   combined_figure_names, table_names)
 
 DATASET = get_dataset(config["data"]["dataset"])
 EXPERIMENTS = sorted(config["experiments"])  # the experiments, in name order (the order the report pairs files in)
@@ -26,7 +27,9 @@ INSTANCES = [instance for experiment in EXPERIMENTS for instance in experiment_i
 # Instances whose experts are also scored without test labels (train.routing): the classifier and route jobs.
 ROUTED = [instance for instance in INSTANCES if experiment_settings(config, instance)["routing"]]
 MODELS = list(models(DATASET))
-EXPERIMENT_TABLES, COMBINED_TABLES = table_names(config["report"])
+EXPERIMENT_SETTINGS = [experiment_settings(config, experiment) for experiment in EXPERIMENTS]
+EXPERIMENT_TABLES, COMBINED_TABLES = table_names(config["report"], EXPERIMENT_SETTINGS)
+COMBINED_FIGURES = combined_figure_names(EXPERIMENT_SETTINGS)  # the labelled-data curve's, when there is one
 
 DATA_SOURCE = config["data"]["source"]
 KEYPOINTS_SOURCE = config["keypoints"]["source"]

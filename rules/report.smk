@@ -45,6 +45,9 @@ rule report:
                      for name in experiment_figures(experiment)],
         overview=report(multiext(f"{RESULTS}/figures/overview_avg", ".png", ".svg"),
                         caption="../report/overview.rst", category="Figures"),
+        combined_figures=[report(f"{RESULTS}/figures/{name}.png", caption=f"../report/{name}.rst", category="Figures")
+                          for name in COMBINED_FIGURES],
+        combined_figures_svg=[f"{RESULTS}/figures/{name}.svg" for name in COMBINED_FIGURES],
         detection_tables=DETECTION_OUTPUTS[0],
         detection_figures=DETECTION_OUTPUTS[1],
     params:

@@ -1,8 +1,11 @@
 """What the training stages share: a resumable job that trains a `Trainer` to its last epoch, with a
-resume checkpoint after every epoch, and writes the final checkpoint and the training history.
+resume checkpoint after its epochs, and writes the final checkpoint and the training history.
 
-A resume checkpoint `<checkpoint stem>.resume.pt` is written atomically next to the final one after every
-epoch (it is not a declared output, so a workflow manager that deletes outputs before a rerun leaves it);
+A resume checkpoint `<checkpoint stem>.resume.pt` is written atomically next to the final one after the first
+epoch, then after each epoch that ends `RESUME_EVERY_S` seconds or more after the last write: after every
+epoch of a job with longer epochs, and not hundreds of times over a job of short ones (a per-action model of a
+small labelled subset), which would spend more time writing than training; a kill loses at most that much
+training. It is not a declared output, so a workflow manager that deletes outputs before a rerun leaves it;
 a killed job started again resumes from it when its parameters and inputs are the same (its fingerprint),
 and ends with the same weights and history as an uninterrupted run. It is removed when the job ends.
 """
@@ -22,6 +25,8 @@ from poselift.io.atomic import write_parquet
 from poselift.io.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from poselift.lifting.training import Trainer
 
+RESUME_EVERY_S = 10.0  # seconds of training between two writes of the resume checkpoint, at the least
+
 
 def resume_path(checkpoint: Path) -> Path:
     return checkpoint.with_name(f"{checkpoint.stem}.resume{checkpoint.suffix}")
@@ -36,8 +41,8 @@ def read_resume(resume: Path, fingerprint: str, label: str) -> dict | None:
         return None
     try:
         previous = load_checkpoint(resume)
-        state = {"model_pos": previous.model_pos, "optimizer": previous.optimizer, "history": previous.history,
-                 "rng_state": previous.rng_state}
+        state = {"model_pos": previous.model_pos, "model_traj": previous.model_traj, "optimizer": previous.optimizer,
+                 "history": previous.history, "rng_state": previous.rng_state}
         if not isinstance(state["rng_state"], dict) or set(state["rng_state"]) != {"dropout", "shuffle"}:
             raise CheckpointError(f"{resume}: no random-number state of this version")
     except CheckpointError as err:
@@ -67,14 +72,16 @@ def run_training(trainer: Trainer, record: dict, checkpoint: Path, history: Path
     def snapshot() -> Checkpoint:
         state = trainer.state()
         return Checkpoint(model_pos=state["model_pos"], config=trainer.config, epoch=trainer.epoch,
-                          lr=trainer.next_lr(), optimizer=state["optimizer"], params=record, history=state["history"],
-                          rng_state=state["rng_state"])
+                          lr=trainer.next_lr(), optimizer=state["optimizer"], model_traj=state["model_traj"],
+                          params=record, history=state["history"], rng_state=state["rng_state"])
 
     start = time.perf_counter()
-    first = trainer.epoch
+    first, saved = trainer.epoch, None
     while not trainer.done:
         row = trainer.train_epoch()
-        save_checkpoint(resume, snapshot())
+        if saved is None or time.perf_counter() - saved >= RESUME_EVERY_S:
+            save_checkpoint(resume, snapshot())
+            saved = time.perf_counter()
         print(trainer.progress_line(row, (time.perf_counter() - start) * trainer.epoch / (trainer.epoch - first)),
               file=sys.stderr, flush=True)
 

@@ -22,6 +22,8 @@ Writes (every file atomically):
     <tables>/<exp>/table1_mpjpe, table1b_p_mpjpe, table2_mpjve, table3_tpr, table4_epochs, table6_significance
                   (and table5_by_subject; with routing table7_routing, table8_transfer) .{md,csv,tex}
     <tables>/table1_mpjpe, table1b_p_mpjpe, table2_mpjve .{md,csv,tex}   all experiments, the paper's layout
+    <tables>/table9_labelled.{md,csv,tex}, <figures>/fig9_labelled.{png,svg}   the labelled-data curve, when an
+                  experiment has subset < 1 or semi_supervised
     <figures>/<exp>/fig5_mpjpe, fig5_mpjve, fig6_epochs (with routing fig7_confusion, fig8_transfer) .{png,svg}
     <figures>/overview_avg.{png,svg}
     <tables>/video/table_d1_detector_error, table_d2_finetune .{md,csv,tex}, <figures>/video/finetune_history
@@ -210,6 +212,8 @@ def main(params: dict, files: dict, provenance: Path, keypoints_report: Path | N
     for stem, table in combined.items():
         write_table(table, tables_dir / stem, f"tab:{stem}")
     save_figure(report.overview_figure(runs_list), figures_dir / "overview_avg")
+    for name, fig in report.combined_figures(runs_list).items():
+        save_figure(fig, figures_dir / name)
     headline = report.headline_metrics(runs_list, settings["k"], settings["by_subject"])
     section = []
     if detected is not None:

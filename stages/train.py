@@ -1,4 +1,5 @@
-"""Train one model of one experiment: the baseline (all the study actions) or one action's model.
+"""Train one model of one experiment: the baseline (all the study actions) or one action's model,
+supervised, or semi-supervised with the unlabelled subjects' 2D of the same actions (`semi_supervised`).
 
 Writes the final checkpoint (VideoPose3D's keys plus ours) and the training history (Parquet, one row
 per epoch); resumable after a kill (`stages._jobs`). Progress (a line per epoch) goes to stderr: the
@@ -16,11 +17,17 @@ import torch
 from poselift.io.atomic import file_record
 from poselift.io.formats import load_2d, load_3d
 from poselift.lifting.model import ModelConfig
-from poselift.lifting.sequences import build_sequences, layout_symmetry, require_complete_split
+from poselift.lifting.semi import Correspondence, SemiSupervised
+from poselift.lifting.sequences import (
+    build_sequences,
+    build_unlabelled_sequences,
+    layout_symmetry,
+    require_complete_split,
+)
 from poselift.lifting.training import Lifting, Schedule, Trainer, resolve_device
 from poselift.lifting.windows import WindowBank
 from poselift.seeding import job_seed
-from poselift.study.budget import fixed_data_ranges, frames_per_action, job_epochs
+from poselift.study.budget import fixed_data_ranges, frames_per_action, job_epochs, job_warmup, subset_ranges
 from poselift.study.models import model_actions
 from stages import _cli
 from stages._jobs import run_training
@@ -54,8 +61,17 @@ def main(params: dict, settings: dict, *, experiment: str, model: str, data_3d: 
     if settings["budget"] == "fixed_data":
         if not settings["data_budget_frames"]:
             raise ValueError(f"experiment {experiment!r}: budget 'fixed_data' needs data_budget_frames")
+        if settings["subset"] < 1:
+            raise ValueError(f"experiment {experiment!r}: budget 'fixed_data' chooses the frames itself; subset "
+                             f"must be 1, got {settings['subset']}")
         ranges = fixed_data_ranges(train_sequences, model, settings["data_budget_frames"], seed,
                                    len(dataset.study_actions))
+    elif settings["subset"] < 1:
+        try:
+            ranges = subset_ranges(train_sequences, settings["subset"], params["seed"])
+        except ValueError as err:
+            raise ValueError(f"experiment {experiment!r}, model {model}, subjects "
+                             f"{', '.join(settings['subjects_train'])} of {data_2d}: {err}") from None
 
     config = ModelConfig(num_joints_in=layout.num_joints, in_features=2, num_joints_out=dataset.layout.num_joints,
                          filter_widths=tuple(settings["architecture"]), causal=settings["causal"],
@@ -68,13 +84,23 @@ def main(params: dict, settings: dict, *, experiment: str, model: str, data_3d: 
                         lr_decay_by=settings["lr_decay_by"],
                         reference_samples=sum(s.frames for s in all_train) * flips,
                         bn_momentum_start=settings["bn_momentum_start"], bn_momentum_end=settings["bn_momentum_end"])
-    objective = Lifting(test_sequences, symmetry, tta, device)
+    semi = settings["semi_supervised"]
+    objective, unlabelled = Lifting(test_sequences, symmetry, tta, device), None
+    if semi is not None:
+        objective, unlabelled = semi_objective(semi, experiment, model, epochs, settings, positions_2d, actions,
+                                               dataset, layout, symmetry, rf, config.causal, test_sequences, seed,
+                                               tta, device, data_2d)
     trainer = Trainer(config, bank, objective, schedule, settings["batch_size"], seed, settings["eval_every"], device,
                       settings["bn_statistics"] == "recomputed", label, settings["precision"])
     print(f"[{label}] receptive field {rf}, {sum(p.numel() for p in trainer.model.parameters()):,} parameters, "
           f"{bank.frames:,} training frames ({len(bank):,} samples/epoch), {len(test_sequences)} test sequences, "
           f"{epochs} epochs ({settings['budget']}, lr decay by {settings['lr_decay_by']}, batch-norm statistics "
           f"{settings['bn_statistics']}, precision {settings['precision']})", file=sys.stderr, flush=True)
+    if unlabelled is not None:
+        print(f"[{label}] semi-supervised: {unlabelled.frames:,} unlabelled frames of "
+              f"{', '.join(semi['subjects_unlabelled'])}, warm-up {objective.warmup} epoch(s), {semi['projection']} "
+              f"projection, bone-length term {'on' if semi['bone_length'] else 'off'}, back-projection on "
+              f"{', '.join(objective.correspondence.names)}", file=sys.stderr, flush=True)
 
     inputs = {"data_3d": file_record(data_3d), "data_2d": file_record(data_2d)}
     record = {"experiment": experiment, "model": model, "seed": params["seed"], "job_seed": seed,
@@ -82,10 +108,38 @@ def main(params: dict, settings: dict, *, experiment: str, model: str, data_3d: 
               "layout_2d": layout.name}
     constants = {"experiment": experiment, "model": model, "epochs": epochs, "budget": settings["budget"],
                  "lr_decay_by": settings["lr_decay_by"], "bn_statistics": settings["bn_statistics"],
-                 "train_frames": bank.frames}
+                 "train_frames": bank.frames, "subset": settings["subset"],
+                 "unlabelled_frames": unlabelled.frames if unlabelled is not None else 0}
     last = run_training(trainer, record, checkpoint, history, constants, label)
     print(f"[{label}] done: test MPJPE {last['test_mpjpe']:.1f} mm, MPJVE {last['test_mpjve']:.2f} mm, "
           f"training {last['cum_train_wall_s']:.0f} s", file=sys.stderr, flush=True)
+
+
+def semi_objective(semi: dict, experiment: str, model: str, epochs: int, settings: dict, positions_2d, actions,
+                   dataset, layout, symmetry, rf: int, causal: bool, test_sequences, seed: int, tta: bool, device,
+                   data_2d: Path) -> tuple[SemiSupervised, WindowBank]:
+    """The semi-supervised objective of one job and its unlabelled windows: the unlabelled subjects' 2D of
+    the job's own actions (never their 3D), matched to the lifted joints by name."""
+    where = f"experiment {experiment!r}, model {model}"
+    unlabelled_subjects = semi["subjects_unlabelled"]
+    for role in ("subjects_train", "subjects_test"):
+        overlap = sorted(set(unlabelled_subjects) & set(settings[role]))
+        if overlap:
+            raise ValueError(f"{where}: unlabelled subject(s) {', '.join(overlap)} also in {role}")
+    warmup = job_warmup(settings, epochs)
+    if warmup >= epochs:
+        raise ValueError(f"{where}: a warm-up of {warmup} epoch(s) leaves none of its {epochs} epochs "
+                         f"semi-supervised")
+    try:
+        correspondence = Correspondence.between(dataset.layout, layout)
+    except ValueError as err:
+        raise ValueError(f"{where}, {data_2d}: {err}") from None
+    sequences = build_unlabelled_sequences(positions_2d, unlabelled_subjects, actions, dataset, str(data_2d))
+    bank = WindowBank(sequences, rf, (rf - 1) // 2 if causal else 0, symmetry, settings["flip_augment"],
+                      device=device)
+    objective = SemiSupervised(test_sequences, symmetry, bank, correspondence, dataset.lifted_skeleton.parents,
+                               warmup, semi["projection"], semi["bone_length"], seed, tta, device)
+    return objective, bank
 
 
 def cli(argv: list[str] | None = None) -> None:

@@ -258,6 +258,11 @@ def test_each_experiment_has_the_figures_the_workflow_declares(artifacts):
         assert written == sorted(f"{name}.{ext}" for name in report_text.EXPERIMENT_FIGURES for ext in ("png", "svg"))
 
 
+def test_a_study_without_subsets_or_semi_supervision_has_no_labelled_curve(artifacts):
+    assert not list(artifacts["results"].rglob("*9_labelled*"))  # Table 9, Figure 9 (tests/test_labelled_curve.py)
+    assert "Labelled frames" not in artifacts["out"].read_text()
+
+
 def test_summary_json_holds_the_tables_headline_numbers(artifacts):
     summary = json.loads(artifacts["summary"].read_text())
     assert sorted(summary) == sorted(EXPERIMENTS)

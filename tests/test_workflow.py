@@ -30,7 +30,7 @@ from workflow_utils import (
 
 from poselift.datasets.h36m.names import ACTIONS
 from poselift.io.atomic import sha256_file
-from poselift.study.params import ParamsError, validate
+from poselift.study.params import ParamsError, check_params, validate
 
 SCHEMA = yaml.safe_load((REPO / "schemas" / "params.schema.yaml").read_text())
 MODELS = ["baseline", *ACTIONS]
@@ -95,6 +95,32 @@ def test_paper_grid_validates_and_plans_80_training_jobs(tmp_path, default_copy)
     local.write_text(yaml.safe_dump({"data": {"path": str(raw)}, "keypoints": {"import_path": str(detections)}}))
     jobs = planned_jobs(default_copy, "--configfile", "params/paper.yaml", str(local))
     assert jobs == {"prepare": 1, "keypoints": 1, "train": 80, "evaluate": 80, "animate": 5, "report": 1, "all": 1}
+
+
+def test_semi_supervised_grids_validate_and_plan_their_curve(tmp_path, default_copy):
+    """params/semi.yaml (embedded data) and params/paper_semi.yaml (Human3.6M): every semi-supervised experiment
+    has a supervised twin on the same labelled frames, and the report draws the labelled-frames curve."""
+    for name, experiments in (("semi", 7), ("paper_semi", 19)):
+        params = grid_params(default_params(), yaml.safe_load((REPO / "params" / f"{name}.yaml").read_text()))
+        validate(params, SCHEMA)
+        check_params(params)
+        semi = {e: s for e, s in params["experiments"].items() if s.get("semi_supervised")}
+        assert len(params["experiments"]) == experiments and semi
+        for experiment, settings in semi.items():
+            twin = params["experiments"][experiment.replace("semi_", "sup_", 1)]
+            assert {k: v for k, v in settings.items() if k != "semi_supervised"} == twin, experiment
+    jobs = planned_jobs(default_copy, "--configfile", "params/semi.yaml")
+    assert jobs == {"synthesize": 1, "prepare": 1, "keypoints": 1, "train": 112, "evaluate": 112, "animate": 7,
+                    "report": 1, "all": 1}
+    output = snakemake(default_copy, "-n", "--configfile", "params/semi.yaml", timeout=120)
+    assert "results/semi/figures/fig9_labelled.png" in output and "results/semi/tables/table9_labelled.md" in output
+    raw, detections = tmp_path / "h36m", tmp_path / "data_2d_h36m_cpn_ft_h36m_dbb.npz"
+    raw.mkdir()
+    detections.touch()
+    local = tmp_path / "paths.yaml"
+    local.write_text(yaml.safe_dump({"data": {"path": str(raw)}, "keypoints": {"import_path": str(detections)}}))
+    jobs = planned_jobs(default_copy, "--configfile", "params/paper_semi.yaml", str(local))
+    assert jobs["train"] == 19 * 16 and jobs["evaluate"] == 19 * 16
 
 
 def test_video_grid_plans_the_chain_from_video_and_its_companions_the_same_sequences(default_copy):

@@ -14,12 +14,12 @@ from collections.abc import Sequence as Seq
 
 import pandas as pd
 import torch
-from torch import nn
 from torch.nn import functional as F
 
 from poselift.lifting.evaluation import predict
 from poselift.lifting.model import ModelConfig, TemporalModel
 from poselift.lifting.sequences import Sequence, Symmetry
+from poselift.lifting.training import Models, Objective
 from poselift.lifting.windows import WindowBank, flip_poses
 
 
@@ -77,7 +77,7 @@ def accuracy_summary(rows: pd.DataFrame, actions: Seq[str]) -> dict:
             "confusion": {a: {b: int(confusion.at[a, b]) for b in actions} for a in actions}}
 
 
-class Classification:
+class Classification(Objective):
     """The classifier's objective for `Trainer`: cross-entropy of the window's action; scored by window and
     sequence accuracy on the test sequences.
 
@@ -93,9 +93,9 @@ class Classification:
     def __init__(self, test_sequences: list[Sequence], actions: Seq[str], symmetry: Symmetry, tta: bool = True):
         self.test_sequences, self.actions, self.symmetry, self.tta = test_sequences, tuple(actions), symmetry, tta
 
-    def loss(self, model: nn.Module, bank: WindowBank, ids: torch.Tensor) -> torch.Tensor:
-        x, _ = bank.batch(ids)  # (B, RF, J_in, 2)
-        logits = model(x)[:, 0, :, 0]  # (B, A)
+    def loss(self, models: Models, bank: WindowBank, ids: torch.Tensor) -> torch.Tensor:
+        x = bank.batch_inputs(ids)  # (B, RF, J_in, 2)
+        logits = models.pos(x)[:, 0, :, 0]  # (B, A)
         return F.cross_entropy(logits, bank.batch_labels(ids))
 
     def score(self, model: TemporalModel) -> dict[str, float]:

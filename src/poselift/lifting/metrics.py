@@ -1,6 +1,7 @@
 """Pose errors of Human3.6M's protocols, vectorised in torch (NumPy arrays are accepted too).
 
-Inputs are poses (..., J, 3) in one unit (metres in this project); errors come back in that unit.
+Inputs are poses (..., J, 3) in one unit (metres in this project); errors come back in that unit. MPJPE
+also takes 2D keypoints (..., J, 2): the back-projection loss of semi-supervised training.
 The root handling (VideoPose3D zeroes the root of the target before every metric) is the caller's.
 
 - Protocol #1, MPJPE: mean per-joint position error.
@@ -28,7 +29,9 @@ def _check(predicted: torch.Tensor, target: torch.Tensor) -> None:
 
 
 def joint_errors(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Euclidean error per joint: (..., J, 3) -> (..., J)."""
+    """Euclidean error per joint: (..., J, 3) or 2D keypoints (..., J, 2) -> (..., J)."""
+    if predicted.shape[-1] == 2 and predicted.shape == target.shape:
+        return torch.linalg.vector_norm(predicted - target, dim=-1)
     _check(predicted, target)
     return torch.linalg.vector_norm(predicted - target, dim=-1)
 

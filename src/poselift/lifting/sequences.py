@@ -3,7 +3,8 @@
 As VideoPose3D's `run.py` does: 3D poses are reduced to the joints the model lifts to, moved into
 each camera's frame, made root-relative (joint 0 keeps the global trajectory, which losses and
 metrics zero), and 2D keypoints are normalised to screen coordinates of that camera. A sequence is
-one (subject, action, camera).
+one (subject, action, camera). An unlabelled sequence (semi-supervised training) has 2D keypoints and
+its camera's intrinsics, and no 3D poses: they are never read.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ class Sequence:
     camera: int  # index into the data set's camera ids
     camera_id: str  # the data set's name of that camera
     poses_2d: np.ndarray  # (T, J_in, 2), normalised screen coordinates, float32
-    poses_3d: np.ndarray  # (T, J_out, 3), metres, camera frame; joints 1.. relative to joint 0, joint 0 absolute
+    # (T, J_out, 3), metres, camera frame; joints 1.. relative to joint 0, joint 0 absolute; None: unlabelled
+    poses_3d: np.ndarray | None
+    intrinsic: np.ndarray | None = None  # (9,): f, c (normalised screen units), k1..k3, p1, p2; None: unknown
 
     @property
     def frames(self) -> int:
@@ -107,10 +110,51 @@ def build_sequences(positions_3d: Poses3D, positions_2d: Poses2D, metadata: dict
                 kp = normalize_screen_coordinates(d2[subject][action][cam_index].astype(np.float32),
                                                   cam.res_w, cam.res_h)
                 sequences.append(Sequence(subject, action, dataset.base_action(action), cam_index, cam.id,
-                                          kp.astype(np.float32), poses_3d[cam_index]))
+                                          kp.astype(np.float32), poses_3d[cam_index], cam.intrinsic))
     if not sequences:
         raise ValueError(f"no sequences of action(s) {', '.join(actions)} in subjects {', '.join(subjects)} "
                          f"of {file_3d}")
+    return sequences
+
+
+def build_unlabelled_sequences(positions_2d: Poses2D, subjects: list[str], actions: Iterable[str], dataset: Dataset,
+                               file_2d: str = "2D file") -> list[Sequence]:
+    """The unlabelled sequences of semi-supervised training: the 2D keypoints of `subjects` whose base action
+    is one of `actions`, every camera, with the camera's intrinsics (the back-projection needs them) and
+    no 3D poses. ValueError naming the file, subject, action and camera of what is missing."""
+    actions = tuple(actions)
+    problems, sequences = [], []
+    for subject in subjects:
+        if subject not in positions_2d:
+            problems.append(f"{file_2d}: no 2D keypoints of unlabelled subject {subject} "
+                            f"(has {', '.join(positions_2d) or 'none'})")
+            continue
+        cameras = dataset.cameras(subject)
+        unknown = [cam.id for cam in cameras if not cam.has_intrinsics]
+        if unknown:
+            problems.append(f"unlabelled subject {subject}: camera(s) {', '.join(unknown)} of {dataset.title} have "
+                            f"no intrinsics, which the back-projection of its 2D needs")
+            continue
+        for action in dataset.select(sorted(positions_2d[subject]), actions):
+            views = positions_2d[subject][action]
+            if len(views) != len(cameras):
+                problems.append(f"{file_2d}: subject {subject}, action {action}: {len(views)} camera views, "
+                                f"{dataset.title} has {len(cameras)}")
+                continue
+            for cam_index, (cam, kp) in enumerate(zip(cameras, views, strict=True)):
+                if kp.ndim != 3 or kp.shape[-1] != 2 or len(kp) == 0 or not np.isfinite(kp).all():
+                    problems.append(f"{file_2d}: subject {subject}, action {action}, camera {cam.id}: 2D of shape "
+                                    f"{kp.shape}{'' if np.isfinite(kp).all() else ' with non-finite values'}, "
+                                    f"expected (T > 0, J, 2) finite")
+                    continue
+                screen = normalize_screen_coordinates(kp.astype(np.float32), cam.res_w, cam.res_h)
+                sequences.append(Sequence(subject, action, dataset.base_action(action), cam_index, cam.id,
+                                          screen.astype(np.float32), None, cam.intrinsic))
+    if problems:
+        raise ValueError("unlabelled 2D keypoints:\n" + "\n".join(f"  - {p}" for p in problems))
+    if not sequences:
+        raise ValueError(f"{file_2d}: no sequences of action(s) {', '.join(actions)} in unlabelled subjects "
+                         f"{', '.join(subjects)}")
     return sequences
 
 

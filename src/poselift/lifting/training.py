@@ -23,7 +23,6 @@ import math
 import sys
 import time
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 import torch
@@ -33,7 +32,7 @@ from tqdm import tqdm
 from poselift.lifting.aggregation import per_action
 from poselift.lifting.evaluation import evaluate
 from poselift.lifting.metrics import MM, mpjpe
-from poselift.lifting.model import ModelConfig, TemporalModel, TemporalModelOptimized1f
+from poselift.lifting.model import ModelConfig, TemporalModel, TemporalModelOptimized1f, trajectory_config
 from poselift.lifting.sequences import Sequence, Symmetry
 from poselift.lifting.windows import WindowBank
 
@@ -79,25 +78,46 @@ class Schedule:
         return self.bn_momentum_start * ratio ** ((epoch - 1) / self.epochs)
 
 
-class Objective(Protocol):
-    """What a training job optimises and how it scores the test set, for `Trainer`."""
+@dataclass(frozen=True)
+class Models:
+    """What an objective's loss trains: the pose model, and the trajectory model of a semi-supervised job."""
+
+    pos: nn.Module
+    traj: nn.Module | None = None
+
+
+class Objective:
+    """What a training job optimises and how it scores the test set, for `Trainer` (a base class: the hooks
+    a supervised objective does not need do nothing)."""
 
     loss_unit: tuple[float, str]  # factor and unit of the printed training loss (1000, "mm" for MPJPE in metres)
+    trajectory = False  # whether the job also trains a trajectory model (`Models.traj`)
 
-    def loss(self, model: nn.Module, bank: WindowBank, ids: torch.Tensor) -> torch.Tensor:
+    def start_epoch(self, epoch: int) -> None:
+        """Called before the batches of epoch `epoch` (1-based)."""
+
+    def loss(self, models: Models, bank: WindowBank, ids: torch.Tensor) -> torch.Tensor:
         """The mean loss of the training samples `ids` (B,) of `bank`."""
+        raise NotImplementedError
+
+    def terms(self) -> dict[str, float]:
+        """Columns of the epoch's history row beside the loss (the semi-supervised loss terms); {} by default."""
+        return {}
 
     def score(self, model: TemporalModel) -> dict[str, float]:
         """The test columns of a history row, from the dilated model holding the trained weights."""
+        raise NotImplementedError
 
     def columns(self) -> list[str]:
         """The names `score` returns (NaN in an epoch without evaluation)."""
+        raise NotImplementedError
 
     def summary(self, row: dict) -> str:
         """The test score of a history row for a progress line."""
+        raise NotImplementedError
 
 
-class Lifting:
+class Lifting(Objective):
     """2D-to-3D lifting (VideoPose3D): MPJPE against the root-zeroed target; scored with VideoPose3D's
     evaluation on the model's own test sequences (the action-wise average and each own action, mm).
 
@@ -115,9 +135,9 @@ class Lifting:
         self.test_sequences, self.symmetry, self.tta, self.device = test_sequences, symmetry, tta, device
         self.test_actions = sorted({s.base_action for s in test_sequences})
 
-    def loss(self, model: nn.Module, bank: WindowBank, ids: torch.Tensor) -> torch.Tensor:
+    def loss(self, models: Models, bank: WindowBank, ids: torch.Tensor) -> torch.Tensor:
         x, y = bank.batch(ids)  # (B, RF, J_in, 2), (B, 1, J_out, 3)
-        return mpjpe(model(x), y)
+        return mpjpe(models.pos(x), y)
 
     def score(self, model: TemporalModel) -> dict[str, float]:
         rows = evaluate(model, self.test_sequences, self.symmetry, self.tta, self.device)
@@ -151,6 +171,10 @@ class Trainer:
             (`recompute_bn_statistics`) instead of using the running averages.
         label: printed in progress lines (e.g. "f27_ue15/Eating").
         precision: "fp32", or "bf16" for bfloat16 matrix products in training (see the module docstring).
+
+    An objective with `trajectory` also trains a trajectory model (the pose model's architecture with one
+    output joint, `trajectory_config`), initialised after the pose model from the same stream, drawing
+    its dropout from the same generator and optimised by the same Adam.
     """
 
     def __init__(self, config: ModelConfig, bank: WindowBank, objective: Objective, schedule: Schedule,
@@ -166,6 +190,7 @@ class Trainer:
             torch.manual_seed(seed)
             model = TemporalModelOptimized1f(config)
             eval_model = TemporalModel(config)
+            model_traj = TemporalModelOptimized1f(trajectory_config(config)) if objective.trajectory else None
             after_init = torch.get_rng_state()
         # Dropout draws continue the stream that initialised the weights (on CUDA: a generator of the device).
         self.dropout = torch.Generator(device=self.device)
@@ -173,11 +198,15 @@ class Trainer:
             self.dropout.set_state(after_init)
         else:
             self.dropout.manual_seed(seed)
-        model.dropout_generator = self.dropout
-        model.compute_dtype = PRECISIONS[precision]
+        for trained in (model, model_traj) if model_traj is not None else (model,):
+            trained.dropout_generator = self.dropout
+            trained.compute_dtype = PRECISIONS[precision]
         self.model = model.to(self.device)
+        self.model_traj = model_traj.to(self.device) if model_traj is not None else None
+        self.models = Models(self.model, self.model_traj)
         self.eval_model = eval_model.to(self.device)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=schedule.lr, amsgrad=True, fused=True)
+        parameters = [*self.model.parameters(), *(self.model_traj.parameters() if model_traj is not None else ())]
+        self.optimizer = torch.optim.Adam(parameters, lr=schedule.lr, amsgrad=True, fused=True)
         self.shuffle = torch.Generator().manual_seed(seed)
         self.history: list[dict] = []
 
@@ -192,10 +221,15 @@ class Trainer:
     def state(self) -> dict:
         rng = {"dropout": self.dropout.get_state(), "shuffle": self.shuffle.get_state()}
         return {"model_pos": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "model_traj": self.model_traj.state_dict() if self.model_traj is not None else None,
                 "history": [dict(h) for h in self.history], "rng_state": rng}
 
     def restore(self, state: dict) -> None:
         self.model.load_state_dict(state["model_pos"])
+        if self.model_traj is not None:
+            if state.get("model_traj") is None:
+                raise ValueError("the state to restore has no trajectory model")
+            self.model_traj.load_state_dict(state["model_traj"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.history = [dict(h) for h in state["history"]]
         self.dropout.set_state(state["rng_state"]["dropout"])
@@ -248,8 +282,10 @@ class Trainer:
         momentum = self.schedule.bn_momentum(epoch)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        self.model.set_bn_momentum(momentum)
-        self.model.train()
+        for trained in (self.model, self.model_traj) if self.model_traj is not None else (self.model,):
+            trained.set_bn_momentum(momentum)
+            trained.train()
+        self.objective.start_epoch(epoch)
         start = time.perf_counter()
         batches = self.bank.epoch_batches(self.batch_size, self.shuffle)
         loss_sum = torch.zeros((), device=self.device)
@@ -257,7 +293,7 @@ class Trainer:
         for ids in tqdm(batches, desc=f"{self.label} epoch {epoch}", unit="batch", leave=False,
                         disable=not interactive):
             self.optimizer.zero_grad(set_to_none=True)
-            loss = self.objective.loss(self.model, self.bank, ids)
+            loss = self.objective.loss(self.models, self.bank, ids)
             loss.backward()
             self.optimizer.step()
             loss_sum += loss.detach() * len(ids)
@@ -272,6 +308,7 @@ class Trainer:
             "train_wall_s": train_wall,
             "cum_train_wall_s": (self.history[-1]["cum_train_wall_s"] if self.history else 0.0) + train_wall,
             "samples_per_s": samples / train_wall if train_wall > 0 else math.inf,
+            **self.objective.terms(),
         }
         start = time.perf_counter()
         if epoch % self.eval_every == 0 or epoch == self.schedule.epochs:

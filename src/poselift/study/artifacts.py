@@ -15,8 +15,9 @@ from poselift.lifting.aggregation import METRICS
 from poselift.study.models import BASELINE, model_actions
 from poselift.study.tables import ExperimentRuns, RoutingRuns
 
-HISTORY_COLUMNS = ("experiment", "model", "epoch", "epochs", "train_wall_s", "cum_train_wall_s", "test_mpjpe",
-                   "test_mpjve")
+HISTORY_COLUMNS = ("experiment", "model", "epoch", "epochs", "train_frames", "train_wall_s", "cum_train_wall_s",
+                   "test_mpjpe", "test_mpjve")
+SEMI_SUPERVISED_COLUMNS = ("unlabelled_frames",)  # and those of a semi-supervised job (older supervised ones lack it)
 ROW_COLUMNS = ("experiment", "model", "subject", "action", "base_action", "sub_action", "camera", "frames",
                *METRICS)
 KINDS = {"summary": "evaluate", "rows": "evaluate", "history": "train"}  # artifact -> the stage writing it
@@ -76,9 +77,10 @@ def load_rows(path: Path, experiment: str, model: str, dataset: Dataset) -> pd.D
     return rows
 
 
-def load_history(path: Path, experiment: str, model: str, table4_action: str) -> pd.DataFrame:
+def load_history(path: Path, experiment: str, model: str, table4_action: str, semi_supervised: bool) -> pd.DataFrame:
     history = pd.read_parquet(path)
-    columns = HISTORY_COLUMNS + ((f"test_mpjpe_{table4_action}",) if model == BASELINE else ())
+    columns = (HISTORY_COLUMNS + ((f"test_mpjpe_{table4_action}",) if model == BASELINE else ())
+               + (SEMI_SUPERVISED_COLUMNS if semi_supervised else ()))
     _require_columns(history, columns, path)
     if history.empty:
         raise ValueError(f"{path}: no epochs in the training history")
@@ -103,7 +105,8 @@ def load_experiment(experiment: str, settings: Mapping[str, Any], files: Mapping
     for model, paths in files.items():
         summaries[model] = load_summary(paths["summary"], experiment, model, dataset)
         rows[model] = load_rows(paths["rows"], experiment, model, dataset)
-        histories[model] = load_history(paths["history"], experiment, model, table4_action)
+        histories[model] = load_history(paths["history"], experiment, model, table4_action,
+                                        settings["semi_supervised"] is not None)
     return ExperimentRuns(name=experiment, dataset=dataset, settings=settings, summaries=summaries, rows=rows,
                           histories=histories, routing=routing)
 

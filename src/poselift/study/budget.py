@@ -65,3 +65,29 @@ def fixed_data_ranges(sequences: list[Sequence], model: str, budget_frames: int,
         start = int(rng.integers(0, seq.frames - length + 1))
         ranges.append((start, start + length))
     return ranges
+
+
+def subset_ranges(sequences: list[Sequence], fraction: float, root_seed: int) -> list[tuple[int, int]]:
+    """Per sequence, the (start, stop) frames of a labelled subset (VideoPose3D's `--subset`): one contiguous
+    chunk of round(frames x fraction) frames, its start drawn from a seed of the root seed, the subject and
+    the action, so that every camera of a take, the baseline and the action's own model, and every
+    replicate train on the same labelled frames. ValueError when an action is left without frames."""
+    ranges = []
+    for seq in sequences:
+        length = round(seq.frames * fraction)
+        rng = np.random.default_rng(job_seed(root_seed, "subset", seq.subject, seq.action))
+        start = int(rng.integers(0, seq.frames - length + 1))
+        ranges.append((start, start + length))
+    kept = frames_per_action([s for s, (start, stop) in zip(sequences, ranges, strict=True) if stop > start])
+    empty = sorted({s.base_action for s in sequences} - set(kept))
+    if empty:
+        raise ValueError(f"subset {fraction}: action(s) {', '.join(empty)} keep no labelled frame (each sequence "
+                         f"keeps round(frames x subset) frames; the shortest has "
+                         f"{min(s.frames for s in sequences)})")
+    return ranges
+
+
+def job_warmup(settings: dict, epochs: int) -> int:
+    """The warm-up epochs of a semi-supervised job: `semi_supervised.warmup` counts baseline epochs, and an
+    action model's warm-up is the same fraction of its own `epochs`, round(warmup x epochs / baseline_epochs)."""
+    return round(settings["semi_supervised"]["warmup"] * epochs / settings["baseline_epochs"])

@@ -127,5 +127,32 @@ def check_params(params: dict) -> None:
                                     f"(data.subjects: {', '.join(params['data']['subjects'])})")
             if settings["budget"] == "fixed_data" and not settings["data_budget_frames"]:
                 problems.append(f"{where}: budget 'fixed_data' needs data_budget_frames")
+            if settings["budget"] == "fixed_data" and settings["subset"] < 1:
+                problems.append(f"{where}: budget 'fixed_data' chooses its frames itself; subset must be 1")
+            if settings["semi_supervised"] is not None:
+                problems += semi_supervised_problems(settings, where, params.get("data"), dataset)
     if problems:
         raise ParamsError("invalid parameters:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def semi_supervised_problems(settings: dict, where: str, data: dict | None, dataset) -> list[str]:
+    """What is wrong with an experiment's `semi_supervised` settings: unlabelled subjects that are labelled,
+    tested or not read, a data set without camera intrinsics, a warm-up as long as the training."""
+    semi, problems = settings["semi_supervised"], []
+    unlabelled = semi["subjects_unlabelled"]
+    for role, what in (("subjects_train", "labelled"), ("subjects_test", "test")):
+        overlap = sorted(set(unlabelled) & set(settings[role]))
+        if overlap:
+            problems.append(f"{where}: unlabelled subject(s) {', '.join(overlap)} are also {what} subjects ({role})")
+    if data is not None:
+        unread = [s for s in unlabelled if s not in data["subjects"]]
+        if unread:
+            problems.append(f"{where}: unlabelled subject(s) {', '.join(unread)} are not read "
+                            f"(data.subjects: {', '.join(data['subjects'])})")
+    if dataset is not None and not dataset.has_intrinsics:
+        problems.append(f"{where}: semi-supervised training projects through the cameras, and {dataset.title}'s "
+                        f"camera intrinsics are not published (unlabelled 2D without cameras)")
+    if semi["warmup"] >= settings["baseline_epochs"]:
+        problems.append(f"{where}: a warm-up of {semi['warmup']} epoch(s) leaves none of the baseline's "
+                        f"{settings['baseline_epochs']} epochs semi-supervised")
+    return problems

@@ -1,5 +1,6 @@
 """The report's text and numbers: Tables 1-4 and Figures 5-6 of each experiment, the headline metrics, and
-the Markdown page that holds them all with their definitions, consistency checks and provenance.
+the labelled-data curve (Table 9, Figure 9) of a study that has one, and the Markdown page that holds them all
+with their definitions, consistency checks and provenance.
 
 Pure: experiments' artifacts (`ExperimentRuns`) in, `Table`s, figures and text out; the report stage
 reads the files and writes these.
@@ -8,7 +9,7 @@ reads the files and writes these.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +19,7 @@ from matplotlib.figure import Figure
 from poselift.io.atomic import sha256_file
 from poselift.io.figures import FIGURE_FORMATS
 from poselift.lifting.model import receptive_field
-from poselift.study import experts, figures, tables, tpr
+from poselift.study import experts, figures, labelled, tables, tpr
 from poselift.study.models import models
 from poselift.study.render import Table
 from poselift.study.tables import ExperimentRuns
@@ -30,7 +31,8 @@ TITLES = {"table1_mpjpe": "Table 1: MPJPE per action", "table1b_p_mpjpe": "Table
           "table5_by_subject": "Table 5: per action and test subject, SA against MA (VideoPose3D's Table 4)",
           "table6_significance": "Table 6: baseline against Ours, paired tests",
           "table7_routing": "Table 7: experts without test labels (routing)",
-          "table8_transfer": "Table 8: transfer matrix, every model on every test action"}
+          "table8_transfer": "Table 8: transfer matrix, every model on every test action",
+          labelled.TABLE: labelled.TITLE}
 PER_ACTION_TABLES = {"table1_mpjpe": "mpjpe", "table1b_p_mpjpe": "p_mpjpe", "table2_mpjve": "mpjve"}
 EXPERIMENT_FIGURES = ("fig5_mpjpe", "fig5_mpjve", "fig6_epochs")  # each experiment's figures (experiment_figures)
 ROUTING_FIGURES = ("fig7_confusion", "fig8_transfer")  # and those of an experiment with routing
@@ -38,15 +40,23 @@ ROUTING_TABLES = ("table7_routing", "table8_transfer")
 
 
 TABLE_FORMATS = ("md", "csv", "tex")
+LABELLED_KEY = "labelled_curve"  # headline_metrics: Table 9's rows beside the experiments'
 
 
-def table_names(report: Mapping) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def table_names(report: Mapping, settings: Iterable[Mapping]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The stems of each experiment's tables (routing tables aside: `ROUTING_TABLES`) and of the tables across
-    experiments (`report`: params `report`), as `experiment_tables` and `combined_tables` make them: what the
-    workflow declares as outputs."""
+    experiments (`report`: params `report`; `settings`: every experiment's, `experiment_settings`), as
+    `experiment_tables` and `combined_tables` make them: what the workflow declares as outputs."""
     by_subject = ("table5_by_subject",) if report["by_subject"] is not None else ()
+    curve = (labelled.TABLE,) if labelled.has_curve(settings) else ()
     return ((*PER_ACTION_TABLES, "table3_tpr", "table4_epochs", *by_subject, "table6_significance"),
-            (*PER_ACTION_TABLES, *by_subject))
+            (*PER_ACTION_TABLES, *by_subject, *curve))
+
+
+def combined_figure_names(settings: Iterable[Mapping]) -> tuple[str, ...]:
+    """The stems of the figures across experiments besides the overview, as `combined_figures` makes them
+    (`settings`: every experiment's): Figure 9 when the study has the labelled-data curve."""
+    return (labelled.FIGURE,) if labelled.has_curve(settings) else ()
 
 
 def experiment_tables(runs: ExperimentRuns, report: Mapping) -> dict[str, Table]:
@@ -69,12 +79,22 @@ def experiment_tables(runs: ExperimentRuns, report: Mapping) -> dict[str, Table]
 
 
 def combined_tables(runs_list: list[ExperimentRuns], report: Mapping) -> dict[str, Table]:
-    """Tables 1, 1b and 2 (and 5, when asked for) with a row pair per experiment (the paper's layout)."""
+    """Tables 1, 1b and 2 (and 5, when asked for) with a row pair per experiment (the paper's layout), and
+    Table 9 (a row per experiment) when the study has the labelled-data curve."""
     combined = {stem: tables.per_action_table(runs_list, metric, report["decimals"], report["alpha"])
                 for stem, metric in PER_ACTION_TABLES.items()}
     if report["by_subject"] is not None:
         combined["table5_by_subject"] = tables.by_subject_table(runs_list, report["by_subject"], report["decimals"])
+    if labelled.has_curve(r.settings for r in runs_list):
+        combined[labelled.TABLE] = labelled.curve_table(labelled.curve_rows(runs_list), report["decimals"])
     return combined
+
+
+def combined_figures(runs_list: list[ExperimentRuns]) -> dict[str, Figure]:
+    """Figure 9 (error against labelled frames) when the study has the labelled-data curve."""
+    if not labelled.has_curve(r.settings for r in runs_list):
+        return {}
+    return {labelled.FIGURE: labelled.curve_figure(labelled.curve_rows(runs_list))}
 
 
 def experiment_figures(runs: ExperimentRuns, report: Mapping) -> dict[str, Figure]:
@@ -290,8 +310,14 @@ def render_report(params: dict, runs_list: list[ExperimentRuns], built: Mapping[
         "",
     ]
     for stem, table in combined.items():
-        lines += table_block(table, tables_dir / stem, out_dir, TITLES[stem])
+        if stem != labelled.TABLE:
+            lines += table_block(table, tables_dir / stem, out_dir, TITLES[stem])
     lines += [figure_line(figures_dir / "overview_avg", out_dir, "Avg MPJPE and MPJVE per experiment"), ""]
+    if labelled.TABLE in combined:
+        lines += ["## Labelled frames: supervised against semi-supervised", "", labelled.DEFINITION, "",
+                  *table_block(combined[labelled.TABLE], tables_dir / labelled.TABLE, out_dir, TITLES[labelled.TABLE]),
+                  "### Figure 9: error against labelled frames", "",
+                  figure_line(figures_dir / labelled.FIGURE, out_dir, "MPJPE and N-MPJPE against labelled frames")]
     for runs in runs_list:
         lines += [f"## Experiment `{runs.name}`: {tables.arguments_label(runs.settings)}", ""]
         for stem, table in built[runs.name].items():
@@ -326,6 +352,9 @@ def render_report(params: dict, runs_list: list[ExperimentRuns], built: Mapping[
         f"`test_mpjpe_{params['report']['table4_action']}`) and `history/E/<A>.parquet` (`test_mpjpe`).",
         "- Consistency checks: also `metrics/E/<model>.parquet` (per-sequence rows).",
         "- Table 6 and the bold marks: `metrics/E/<model>.parquet` of every replicate E, E@2, ... (per-sequence rows).",
+        *(["- Table 9 and Figure 9: `history/E/<model>.parquet` (`train_frames`, `unlabelled_frames`) and "
+           "`metrics/E/<model>.parquet` (`mpjpe`, `n_mpjpe`) of every replicate."] if labelled.TABLE in combined
+          else []),
         *(["- Test predictions of experiment E: `animations/E/predictions.json` (the animate stage's record: the "
            "sequences and frames shown, the sha256 of the checkpoints and data it read, checked against the "
            "evaluations')."] if prediction_sections else []),
@@ -347,7 +376,8 @@ def render_report(params: dict, runs_list: list[ExperimentRuns], built: Mapping[
 
 def headline_metrics(runs_list: list[ExperimentRuns], k: float, by_subject: str | None = None) -> dict:
     """Per experiment, the averages of Tables 1, 1b and 2 (baseline and Ours), Table 3's numbers and, with
-    `by_subject` (a metric), Table 5's: the small summary DVC shows as metrics (`dvc metrics show`)."""
+    `by_subject` (a metric), Table 5's; and the rows of Table 9 (`labelled_curve`) when the study has the
+    labelled-data curve: the small summary DVC shows as metrics (`dvc metrics show`)."""
     out = {}
     for runs in runs_list:
         averages = {metric: tables.per_action_errors(runs, metric)[tables.AVG] for metric in PER_ACTION_TABLES.values()}
@@ -371,4 +401,6 @@ def headline_metrics(runs_list: list[ExperimentRuns], k: float, by_subject: str 
             values = tables.by_subject_errors(runs, by_subject)
             out[runs.name]["table5"] = {
                 row: {f"{a} {s}": float(values.at[row, (a, s)]) for a, s in values.columns} for row in values.index}
+    if labelled.has_curve(r.settings for r in runs_list):
+        out[LABELLED_KEY] = labelled.curve_rows(runs_list)
     return out
