@@ -14,11 +14,15 @@ from pathlib import Path
 
 import torch
 
+from poselift.datasets.description import Dataset
+from poselift.geometry.layouts import Layout
 from poselift.io.atomic import file_record
-from poselift.io.formats import load_2d, load_3d
+from poselift.io.formats import Poses2D, load_2d, load_3d
 from poselift.lifting.model import ModelConfig
 from poselift.lifting.semi import Correspondence, SemiSupervised
 from poselift.lifting.sequences import (
+    Sequence,
+    Symmetry,
     build_sequences,
     build_unlabelled_sequences,
     layout_symmetry,
@@ -29,6 +33,7 @@ from poselift.lifting.windows import WindowBank
 from poselift.seeding import job_seed
 from poselift.study.budget import fixed_data_ranges, frames_per_action, job_epochs, job_warmup, subset_ranges
 from poselift.study.models import model_actions
+from poselift.study.params import semi_supervised_problems
 from stages import _cli
 from stages._jobs import run_training
 
@@ -57,7 +62,8 @@ def main(params: dict, settings: dict, *, experiment: str, model: str, data_3d: 
     test_sequences = build_sequences(positions_3d, positions_2d, metadata, settings["subjects_test"], actions,
                                      dataset, str(data_3d), str(data_2d))
     epochs = job_epochs(settings, model, frames_per_action(all_train))
-    ranges = None
+    where = f"experiment {experiment!r}, model {model}"
+    ranges, baseline_frames = None, sum(s.frames for s in all_train)
     if settings["budget"] == "fixed_data":
         if not settings["data_budget_frames"]:
             raise ValueError(f"experiment {experiment!r}: budget 'fixed_data' needs data_budget_frames")
@@ -69,9 +75,11 @@ def main(params: dict, settings: dict, *, experiment: str, model: str, data_3d: 
     elif settings["subset"] < 1:
         try:
             ranges = subset_ranges(train_sequences, settings["subset"], params["seed"])
+            # the baseline's labelled frames: the unit of lr_decay_by "frames"
+            baseline_frames = sum(stop - start for start, stop in subset_ranges(all_train, settings["subset"],
+                                                                                params["seed"]))
         except ValueError as err:
-            raise ValueError(f"experiment {experiment!r}, model {model}, subjects "
-                             f"{', '.join(settings['subjects_train'])} of {data_2d}: {err}") from None
+            raise ValueError(f"{where}, subjects {', '.join(settings['subjects_train'])} of {data_2d}: {err}") from None
 
     config = ModelConfig(num_joints_in=layout.num_joints, in_features=2, num_joints_out=dataset.layout.num_joints,
                          filter_widths=tuple(settings["architecture"]), causal=settings["causal"],
@@ -82,14 +90,15 @@ def main(params: dict, settings: dict, *, experiment: str, model: str, data_3d: 
     flips = 2 if settings["flip_augment"] else 1
     schedule = Schedule(epochs=epochs, lr=settings["lr"], lr_decay=settings["lr_decay"],
                         lr_decay_by=settings["lr_decay_by"],
-                        reference_samples=sum(s.frames for s in all_train) * flips,
+                        reference_samples=baseline_frames * flips,
                         bn_momentum_start=settings["bn_momentum_start"], bn_momentum_end=settings["bn_momentum_end"])
     semi = settings["semi_supervised"]
     objective, unlabelled = Lifting(test_sequences, symmetry, tta, device), None
     if semi is not None:
-        objective, unlabelled = semi_objective(semi, experiment, model, epochs, settings, positions_2d, actions,
-                                               dataset, layout, symmetry, rf, config.causal, test_sequences, seed,
-                                               tta, device, data_2d)
+        objective, unlabelled = semi_objective(
+            settings, where=where, epochs=epochs, positions_2d=positions_2d, actions=actions, dataset=dataset,
+            layout=layout, symmetry=symmetry, config=config, test_sequences=test_sequences, seed=seed, tta=tta,
+            device=device, data_2d=data_2d)
     trainer = Trainer(config, bank, objective, schedule, settings["batch_size"], seed, settings["eval_every"], device,
                       settings["bn_statistics"] == "recomputed", label, settings["precision"])
     print(f"[{label}] receptive field {rf}, {sum(p.numel() for p in trainer.model.parameters()):,} parameters, "
@@ -115,27 +124,28 @@ def main(params: dict, settings: dict, *, experiment: str, model: str, data_3d: 
           f"training {last['cum_train_wall_s']:.0f} s", file=sys.stderr, flush=True)
 
 
-def semi_objective(semi: dict, experiment: str, model: str, epochs: int, settings: dict, positions_2d, actions,
-                   dataset, layout, symmetry, rf: int, causal: bool, test_sequences, seed: int, tta: bool, device,
+def semi_objective(settings: dict, *, where: str, epochs: int, positions_2d: Poses2D, actions: tuple[str, ...],
+                   dataset: Dataset, layout: Layout, symmetry: Symmetry, config: ModelConfig,
+                   test_sequences: list[Sequence], seed: int, tta: bool, device: torch.device,
                    data_2d: Path) -> tuple[SemiSupervised, WindowBank]:
-    """The semi-supervised objective of one job and its unlabelled windows: the unlabelled subjects' 2D of
-    the job's own actions (never their 3D), matched to the lifted joints by name."""
-    where = f"experiment {experiment!r}, model {model}"
-    unlabelled_subjects = semi["subjects_unlabelled"]
-    for role in ("subjects_train", "subjects_test"):
-        overlap = sorted(set(unlabelled_subjects) & set(settings[role]))
-        if overlap:
-            raise ValueError(f"{where}: unlabelled subject(s) {', '.join(overlap)} also in {role}")
+    """The semi-supervised objective of one job (`where`: its experiment and model) and its unlabelled windows:
+    the unlabelled subjects' 2D of the job's own actions (never their 3D), matched to the lifted joints by name."""
+    semi = settings["semi_supervised"]
+    problems = semi_supervised_problems(settings, where, None, dataset)
     warmup = job_warmup(settings, epochs)
     if warmup >= epochs:
-        raise ValueError(f"{where}: a warm-up of {warmup} epoch(s) leaves none of its {epochs} epochs "
-                         f"semi-supervised")
+        problems.append(f"{where}: a warm-up of {warmup} epoch(s) leaves none of its {epochs} epochs "
+                        f"semi-supervised")
+    if problems:
+        raise ValueError("; ".join(problems))
     try:
         correspondence = Correspondence.between(dataset.layout, layout)
+        sequences = build_unlabelled_sequences(positions_2d, semi["subjects_unlabelled"], actions, dataset,
+                                               layout.num_joints, str(data_2d))
     except ValueError as err:
         raise ValueError(f"{where}, {data_2d}: {err}") from None
-    sequences = build_unlabelled_sequences(positions_2d, unlabelled_subjects, actions, dataset, str(data_2d))
-    bank = WindowBank(sequences, rf, (rf - 1) // 2 if causal else 0, symmetry, settings["flip_augment"],
+    rf = config.receptive_field
+    bank = WindowBank(sequences, rf, (rf - 1) // 2 if config.causal else 0, symmetry, settings["flip_augment"],
                       device=device)
     objective = SemiSupervised(test_sequences, symmetry, bank, correspondence, dataset.lifted_skeleton.parents,
                                warmup, semi["projection"], semi["bone_length"], seed, tta, device)

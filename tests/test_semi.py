@@ -136,7 +136,7 @@ def test_trajectory_loss_weights_each_frame_by_inverse_depth():
 def semi_objective(tiny, warmup, bone_length=True, unlabelled_inputs=None):
     d3, d2, meta, layout, symmetry = tiny
     labelled = WindowBank(build_sequences(d3, d2, meta, ["S1"], ["Walking"], H36M), 9, 0, symmetry, True)
-    unlabelled = WindowBank(build_unlabelled_sequences(d2, ["S5"], ["Walking"], H36M), 9, 0, symmetry, True)
+    unlabelled = WindowBank(build_unlabelled_sequences(d2, ["S5"], ["Walking"], H36M, 17), 9, 0, symmetry, True)
     if unlabelled_inputs is not None:
         unlabelled.inputs[:] = unlabelled_inputs
     objective = SemiSupervised([], symmetry, unlabelled, Correspondence.between(H36M.layout, layout), PARENTS,
@@ -184,29 +184,49 @@ def test_after_warm_up_the_loss_adds_the_back_projection_and_bone_terms(tiny):
     assert np.isnan(objective.terms()["train_loss_bone"])
 
 
+def test_labelled_and_unlabelled_windows_share_one_forward_pass(tiny):
+    """Batch norm sees both halves of a step: in training mode the labelled predictions depend on the unlabelled
+    windows drawn with them."""
+    losses = []
+    for scale in (1.0, 3.0):
+        objective, labelled, models = semi_objective(tiny, warmup=0)
+        objective.unlabelled.inputs.mul_(scale)
+        models.pos.drop.p = models.traj.drop.p = 0.0  # no dropout: only batch norm couples the halves
+        objective.start_epoch(1)
+        with torch.no_grad():
+            objective.loss(models, labelled, torch.arange(64))
+        losses.append(objective.terms()["train_loss_3d"])
+    assert losses[0] != pytest.approx(losses[1], rel=1e-3)
+
+
 def test_unlabelled_draws_repeat_per_epoch_and_differ_between_epochs(tiny):
     objective, _, _ = semi_objective(tiny, warmup=0)
     objective.start_epoch(2)
     first = torch.cat([objective.stream.take(300) for _ in range(10)])  # more than the bank: reshuffled
     objective.start_epoch(2)
-    assert torch.equal(first, torch.cat([objective.stream.take(3000)]))
+    assert torch.equal(first, objective.stream.take(3000))
     objective.start_epoch(3)
     assert not torch.equal(first[:300], objective.stream.take(300))
     n = len(objective.unlabelled)
     assert sorted(first[:n].tolist()) == list(range(n))  # each sample once before any repeats
 
 
-def test_mirrored_samples_project_onto_their_mirrored_2d(tiny):
+@pytest.mark.parametrize(("rf", "causal_shift"), [(1, 0), (9, 0), (9, 4)])
+def test_mirrored_samples_project_onto_their_mirrored_2d_at_the_predicted_frame(tiny, rf, causal_shift):
     """Flipping a sample negates x of its pose and trajectory, and cx and p1 of its camera: the projection of
-    the mirrored 3D through the mirrored camera is the mirrored 2D."""
+    the mirrored 3D through the mirrored camera is the mirrored 2D, the window's frame `centre` (the last one of
+    a causal model's window)."""
     d3, _, meta, _, symmetry = tiny
     seqs = build_sequences(d3, {s: {a: [project_camera(d3, s, a, c) for c in range(4)] for a in d3[s]}
                                 for s in ["S1"]}, meta, ["S1"], ["Walking"], H36M)
-    bank = WindowBank(seqs, 1, 0, symmetry, True)
+    bank = WindowBank(seqs, rf, causal_shift, symmetry, True)
+    assert bank.centre == (rf - 1) // 2 + causal_shift
     ids = torch.arange(len(bank))
     x, target = bank.batch(ids)  # targets root-relative
     projected = project_to_2d(target + bank.batch_trajectory(ids), bank.batch_intrinsics(ids))
-    np.testing.assert_allclose(projected.numpy(), x.numpy(), atol=1e-5)
+    np.testing.assert_allclose(projected.numpy(), x[:, bank.centre:bank.centre + 1].numpy(), atol=1e-5)
+    if rf > 1:  # a neighbouring frame of the window is another pose
+        assert np.abs(projected.numpy() - x[:, bank.centre - 1:bank.centre].numpy()).max() > 1e-3
     flipped = ids >= bank.frames
     assert flipped.any() and (bank.batch_intrinsics(ids)[flipped, 2] == -bank.batch_intrinsics(ids)[~flipped, 2]).all()
 
@@ -218,16 +238,16 @@ def project_camera(d3, subject, action, camera):
 
 def test_unlabelled_sequences_never_read_3d_and_need_intrinsics(tiny):
     _, d2, _, _, _ = tiny
-    seqs = build_unlabelled_sequences(d2, ["S5"], ["Walking", "Sitting"], H36M)
+    seqs = build_unlabelled_sequences(d2, ["S5"], ["Walking", "Sitting"], H36M, 17)
     assert seqs and all(s.poses_3d is None and s.intrinsic is not None for s in seqs)
     bank = WindowBank(seqs, 9, 0, layout_symmetry({"layout_name": "h36m"}, H36M)[1], False)
     with pytest.raises(ValueError, match="unlabelled sequences: no 3D targets"):
         bank.batch(torch.arange(3))
     with pytest.raises(ValueError, match="no 2D keypoints of unlabelled subject S7"):
-        build_unlabelled_sequences(d2, ["S7"], ["Walking"], H36M)
+        build_unlabelled_sequences(d2, ["S7"], ["Walking"], H36M, 17)
     fake = {"Train/S1": {"Walking 1": [np.zeros((5, 15, 2), np.float32)] * len(HUMANEVA.cameras("Train/S1"))}}
     with pytest.raises(ValueError, match=r"unlabelled subject Train/S1: camera.* no intrinsics"):
-        build_unlabelled_sequences(fake, ["Train/S1"], ["Walking"], HUMANEVA)
+        build_unlabelled_sequences(fake, ["Train/S1"], ["Walking"], HUMANEVA, 15)
 
 
 def test_subset_is_one_contiguous_chunk_per_sequence_the_same_for_every_camera_and_model(tiny):
@@ -268,10 +288,32 @@ def test_semi_supervision_needs_camera_intrinsics(default_params):
         check_params(default_params)
 
 
-def test_a_subset_with_the_fixed_data_budget_is_refused(default_params):
-    default_params["train"].update(subset=0.5, budget="fixed_data", data_budget_frames=100)
-    with pytest.raises(ParamsError, match="subset must be 1"):
+@pytest.mark.parametrize(("change", "message"), [
+    ({"budget": "fixed_data", "data_budget_frames": 100}, "budget 'fixed_data' chooses its frames itself"),
+    ({"routing": True}, "routing trains its classifier on every labelled frame"),
+])
+def test_a_subset_with_the_fixed_data_budget_or_routing_is_refused(default_params, change, message):
+    default_params["train"].update(subset=0.5, **change)
+    with pytest.raises(ParamsError, match=message):
         check_params(default_params)
+
+
+def test_recomputed_batch_norm_statistics_are_refused_with_semi_supervision(default_params):
+    default_params["train"].update(bn_statistics="recomputed", baseline_epochs=2,
+                                   semi_supervised={**SEMI, "subjects_unlabelled": ["S6"]})
+    with pytest.raises(ParamsError, match="labelled windows alone"):
+        check_params(default_params)
+
+
+def test_the_learning_rate_of_a_subset_decays_per_epoch_of_the_baseline_subset(tmp_path, tiny_dataset,
+                                                                                tiny_train_settings):
+    """lr_decay_by frames: one decay step per baseline epoch's worth of the frames it trains on (its subset)."""
+    settings = dict(tiny_train_settings, subset=0.25, lr_decay_by="frames", baseline_epochs=3, unit_epochs=3)
+    _, history = run_stage(tmp_path, tiny_dataset, settings)
+    np.testing.assert_allclose(history["lr"], 1e-3 * 0.95 ** np.arange(3))
+    _, walking = run_stage(tmp_path, tiny_dataset, settings, model="Walking", name="walking")
+    share = walking["train_frames"].iloc[0] / history["train_frames"].iloc[0]
+    np.testing.assert_allclose(walking["lr"], 1e-3 * 0.95 ** (share * np.arange(3)))
 
 
 def run_stage(tmp_path, tiny_dataset, settings, model="baseline", name="run"):

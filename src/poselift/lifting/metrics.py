@@ -21,18 +21,16 @@ from poselift.geometry.backend import numpy_compatible
 MM = 1000.0  # metres -> millimetres
 
 
-def _check(predicted: torch.Tensor, target: torch.Tensor) -> None:
+def _check(predicted: torch.Tensor, target: torch.Tensor, dims: tuple[int, ...] = (3,)) -> None:
     if predicted.shape != target.shape:
         raise ValueError(f"prediction {tuple(predicted.shape)} and target {tuple(target.shape)} differ in shape")
-    if predicted.shape[-1] != 3:
-        raise ValueError(f"expected poses (..., J, 3), got {tuple(predicted.shape)}")
+    if predicted.shape[-1] not in dims:
+        raise ValueError(f"expected points (..., J, {' or '.join(map(str, dims))}), got {tuple(predicted.shape)}")
 
 
 def joint_errors(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Euclidean error per joint: (..., J, 3) or 2D keypoints (..., J, 2) -> (..., J)."""
-    if predicted.shape[-1] == 2 and predicted.shape == target.shape:
-        return torch.linalg.vector_norm(predicted - target, dim=-1)
-    _check(predicted, target)
+    """Euclidean error per joint: poses (..., J, 3) or 2D keypoints (..., J, 2) -> (..., J)."""
+    _check(predicted, target, dims=(2, 3))
     return torch.linalg.vector_norm(predicted - target, dim=-1)
 
 

@@ -12,14 +12,22 @@ forward pass (so batch norm sees both), and the loss is the sum of
   (with distortion, or the pinhole model), against its 2D input at the predicted frame (MPJPE in
   normalised screen units);
 - and, unless turned off, the bone-length term: the mean absolute difference between the labelled
-  batch's mean predicted bone lengths and the unlabelled batch's, over the skeleton's bones.
+  batch's mean predicted bone lengths and the unlabelled batch's, over the skeleton's bones (the paper
+  calls it an L2 loss; VideoPose3D's code, like this one, takes absolute differences).
+
+The 2D the back-projection matches is the unlabelled input at the frame the models predict: the window's
+centre, or its last frame for a causal model (VideoPose3D compares a causal model's prediction with the
+window's centre, `pad` frames earlier).
 
 The projected 3D joints are compared with the 2D keypoints by name (`Correspondence`): with COCO
-detections only the joints both layouts mark (shoulders, elbows, wrists, hips, knees, ankles) count,
-never a joint with the same index and another meaning (VideoPose3D issue #165).
+detections only the joints both layouts name alike (shoulders, elbows, wrists, hips, knees, ankles)
+count, never a joint with the same index and another meaning (VideoPose3D issue #165). Joints of the
+same name are an approximation across definitions (a COCO hip is not the mocap hip joint).
 
 Which unlabelled samples each step draws is a function of the job's seed and the epoch (a shuffle of
 the unlabelled set per epoch, reshuffled when used up), so a job resumed after any epoch draws the same.
+Unlike VideoPose3D's endless generator, an epoch that draws fewer samples than the unlabelled set holds
+does not continue where the last one stopped: the draws of different epochs may repeat samples.
 """
 
 from __future__ import annotations
@@ -42,7 +50,8 @@ MIN_COMMON_JOINTS = 6  # fewer joints shared by the 2D and 3D layouts cannot con
 
 @dataclass(frozen=True)
 class Correspondence:
-    """The joints of the lifted 3D layout and of the 2D input layout that mark the same body point."""
+    """The joints of the lifted 3D layout and of the 2D input layout that carry the same name (the same body
+    point, up to the definitions of the data set and the detector)."""
 
     names: tuple[str, ...]
     joints_3d: tuple[int, ...]  # indices into the 3D joints
@@ -125,6 +134,7 @@ class SemiSupervised(Lifting):
     """
 
     trajectory = True
+    loss_unit = (MM, "x1000 (summed: 3D terms in m, 2D in normalised screen units)")
 
     def __init__(self, test_sequences: list[Sequence], symmetry: Symmetry, unlabelled: WindowBank,
                  correspondence: Correspondence, parents: tuple[int, ...], warmup: int, projection: str,

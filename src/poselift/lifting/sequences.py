@@ -118,10 +118,12 @@ def build_sequences(positions_3d: Poses3D, positions_2d: Poses2D, metadata: dict
 
 
 def build_unlabelled_sequences(positions_2d: Poses2D, subjects: list[str], actions: Iterable[str], dataset: Dataset,
-                               file_2d: str = "2D file") -> list[Sequence]:
-    """The unlabelled sequences of semi-supervised training: the 2D keypoints of `subjects` whose base action
-    is one of `actions`, every camera, with the camera's intrinsics (the back-projection needs them) and
-    no 3D poses. ValueError naming the file, subject, action and camera of what is missing."""
+                               num_joints: int, file_2d: str = "2D file") -> list[Sequence]:
+    """The unlabelled sequences of semi-supervised training: the 2D keypoints (`num_joints` per frame, the
+    file's layout) of `subjects` whose base action is one of `actions`, every camera, with the camera's
+    intrinsics (the back-projection needs them) and no 3D poses. Every 2D frame is used (VideoPose3D trims
+    an unlabelled take's 2D to its mocap length, which would read the 3D). ValueError naming the file,
+    subject, action and camera of what is wrong."""
     actions = tuple(actions)
     problems, sequences = [], []
     for subject in subjects:
@@ -142,10 +144,11 @@ def build_unlabelled_sequences(positions_2d: Poses2D, subjects: list[str], actio
                                 f"{dataset.title} has {len(cameras)}")
                 continue
             for cam_index, (cam, kp) in enumerate(zip(cameras, views, strict=True)):
-                if kp.ndim != 3 or kp.shape[-1] != 2 or len(kp) == 0 or not np.isfinite(kp).all():
+                finite = bool(np.isfinite(kp).all())
+                if kp.ndim != 3 or kp.shape[1:] != (num_joints, 2) or len(kp) == 0 or not finite:
                     problems.append(f"{file_2d}: subject {subject}, action {action}, camera {cam.id}: 2D of shape "
-                                    f"{kp.shape}{'' if np.isfinite(kp).all() else ' with non-finite values'}, "
-                                    f"expected (T > 0, J, 2) finite")
+                                    f"{kp.shape}{'' if finite else ' with non-finite values'}, expected "
+                                    f"(T > 0, {num_joints}, 2) finite")
                     continue
                 screen = normalize_screen_coordinates(kp.astype(np.float32), cam.res_w, cam.res_h)
                 sequences.append(Sequence(subject, action, dataset.base_action(action), cam_index, cam.id,

@@ -198,14 +198,14 @@ class Trainer:
             self.dropout.set_state(after_init)
         else:
             self.dropout.manual_seed(seed)
-        for trained in (model, model_traj) if model_traj is not None else (model,):
+        self.trained = tuple(m.to(self.device) for m in (model, model_traj) if m is not None)  # the optimizer's
+        for trained in self.trained:
             trained.dropout_generator = self.dropout
             trained.compute_dtype = PRECISIONS[precision]
-        self.model = model.to(self.device)
-        self.model_traj = model_traj.to(self.device) if model_traj is not None else None
-        self.models = Models(self.model, self.model_traj)
+        self.model, self.model_traj = model, model_traj
+        self.models = Models(model, model_traj)
         self.eval_model = eval_model.to(self.device)
-        parameters = [*self.model.parameters(), *(self.model_traj.parameters() if model_traj is not None else ())]
+        parameters = [p for trained in self.trained for p in trained.parameters()]
         self.optimizer = torch.optim.Adam(parameters, lr=schedule.lr, amsgrad=True, fused=True)
         self.shuffle = torch.Generator().manual_seed(seed)
         self.history: list[dict] = []
@@ -282,7 +282,7 @@ class Trainer:
         momentum = self.schedule.bn_momentum(epoch)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        for trained in (self.model, self.model_traj) if self.model_traj is not None else (self.model,):
+        for trained in self.trained:
             trained.set_bn_momentum(momentum)
             trained.train()
         self.objective.start_epoch(epoch)

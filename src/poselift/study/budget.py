@@ -57,37 +57,36 @@ def fixed_data_ranges(sequences: list[Sequence], model: str, budget_frames: int,
     """
     share = budget_frames if model != BASELINE else budget_frames / actions
     totals = frames_per_action(sequences)
-    ranges = []
-    for seq in sequences:
-        fraction = min(1.0, share / totals[seq.base_action])
-        length = max(1, round(seq.frames * fraction))
-        rng = np.random.default_rng(job_seed(seed, "fixed_data", seq.subject, seq.action, str(seq.camera)))
-        start = int(rng.integers(0, seq.frames - length + 1))
-        ranges.append((start, start + length))
-    return ranges
+    return [_chunk(seq.frames, max(1, round(seq.frames * min(1.0, share / totals[seq.base_action]))),
+                   job_seed(seed, "fixed_data", seq.subject, seq.action, str(seq.camera))) for seq in sequences]
+
+
+def _chunk(frames: int, length: int, seed: int) -> tuple[int, int]:
+    """(start, stop) of `length` contiguous frames of `frames`, the start drawn from `seed`."""
+    start = int(np.random.default_rng(seed).integers(0, frames - length + 1))
+    return start, start + length
 
 
 def subset_ranges(sequences: list[Sequence], fraction: float, root_seed: int) -> list[tuple[int, int]]:
     """Per sequence, the (start, stop) frames of a labelled subset (VideoPose3D's `--subset`): one contiguous
     chunk of round(frames x fraction) frames, its start drawn from a seed of the root seed, the subject and
-    the action, so that every camera of a take, the baseline and the action's own model, and every
-    replicate train on the same labelled frames. ValueError when an action is left without frames."""
-    ranges = []
-    for seq in sequences:
-        length = round(seq.frames * fraction)
-        rng = np.random.default_rng(job_seed(root_seed, "subset", seq.subject, seq.action))
-        start = int(rng.integers(0, seq.frames - length + 1))
-        ranges.append((start, start + length))
-    kept = frames_per_action([s for s, (start, stop) in zip(sequences, ranges, strict=True) if stop > start])
-    empty = sorted({s.base_action for s in sequences} - set(kept))
+    the action, so that every camera of a take (of equal lengths, as Human3.6M's), the baseline and the
+    action's own model, and every replicate train on the same labelled frames. ValueError when an action is
+    left without frames."""
+    ranges = [_chunk(seq.frames, round(seq.frames * fraction), job_seed(root_seed, "subset", seq.subject, seq.action))
+              for seq in sequences]
+    kept = {seq.base_action for seq, (start, stop) in zip(sequences, ranges, strict=True) if stop > start}
+    empty = sorted({seq.base_action for seq in sequences} - kept)
     if empty:
+        longest = max(seq.frames for seq in sequences if seq.base_action == empty[0])
         raise ValueError(f"subset {fraction}: action(s) {', '.join(empty)} keep no labelled frame (each sequence "
-                         f"keeps round(frames x subset) frames; the shortest has "
-                         f"{min(s.frames for s in sequences)})")
+                         f"keeps round(frames x subset) frames; the longest of {empty[0]} has {longest})")
     return ranges
 
 
 def job_warmup(settings: dict, epochs: int) -> int:
     """The warm-up epochs of a semi-supervised job: `semi_supervised.warmup` counts baseline epochs, and an
-    action model's warm-up is the same fraction of its own `epochs`, round(warmup x epochs / baseline_epochs)."""
-    return round(settings["semi_supervised"]["warmup"] * epochs / settings["baseline_epochs"])
+    action model's warm-up is the same fraction of its own `epochs`, round(warmup x epochs / baseline_epochs),
+    and at least one epoch when the baseline has one."""
+    warmup = settings["semi_supervised"]["warmup"]
+    return max(1, round(warmup * epochs / settings["baseline_epochs"])) if warmup else 0

@@ -129,6 +129,8 @@ def check_params(params: dict) -> None:
                 problems.append(f"{where}: budget 'fixed_data' needs data_budget_frames")
             if settings["budget"] == "fixed_data" and settings["subset"] < 1:
                 problems.append(f"{where}: budget 'fixed_data' chooses its frames itself; subset must be 1")
+            if settings["routing"] and settings["subset"] < 1:
+                problems.append(f"{where}: routing trains its classifier on every labelled frame; subset must be 1")
             if settings["semi_supervised"] is not None:
                 problems += semi_supervised_problems(settings, where, params.get("data"), dataset)
     if problems:
@@ -137,7 +139,8 @@ def check_params(params: dict) -> None:
 
 def semi_supervised_problems(settings: dict, where: str, data: dict | None, dataset) -> list[str]:
     """What is wrong with an experiment's `semi_supervised` settings: unlabelled subjects that are labelled,
-    tested or not read, a data set without camera intrinsics, a warm-up as long as the training."""
+    tested or not read (`data`: the data section, or None), a data set without camera intrinsics, a warm-up as
+    long as the training, batch-norm statistics recomputed on the labelled windows alone."""
     semi, problems = settings["semi_supervised"], []
     unlabelled = semi["subjects_unlabelled"]
     for role, what in (("subjects_train", "labelled"), ("subjects_test", "test")):
@@ -155,4 +158,7 @@ def semi_supervised_problems(settings: dict, where: str, data: dict | None, data
     if semi["warmup"] >= settings["baseline_epochs"]:
         problems.append(f"{where}: a warm-up of {semi['warmup']} epoch(s) leaves none of the baseline's "
                         f"{settings['baseline_epochs']} epochs semi-supervised")
+    if settings["bn_statistics"] == "recomputed":
+        problems.append(f"{where}: bn_statistics 'recomputed' re-estimates them on the labelled windows alone, but "
+                        f"a semi-supervised model trains on labelled and unlabelled batches together; use 'running'")
     return problems
