@@ -77,6 +77,17 @@ def test_profiles_plan_the_whole_study(default_copy, profile):
     assert jobs["evaluate"] == 48
 
 
+def stand_in_data_paths(directory: Path) -> Path:
+    """A parameters file pointing the Human3.6M grids' placeholder data paths at stand-in files in `directory`,
+    so that Snakemake can plan them."""
+    raw, detections = directory / "h36m", directory / "data_2d_h36m_cpn_ft_h36m_dbb.npz"
+    raw.mkdir()
+    detections.touch()
+    local = directory / "paths.yaml"
+    local.write_text(yaml.safe_dump({"data": {"path": str(raw)}, "keypoints": {"import_path": str(detections)}}))
+    return local
+
+
 def test_paper_grid_validates_and_plans_80_training_jobs(tmp_path, default_copy):
     paper = yaml.safe_load((REPO / "params" / "paper.yaml").read_text())
     params = grid_params(default_params(), paper)
@@ -87,13 +98,7 @@ def test_paper_grid_validates_and_plans_80_training_jobs(tmp_path, default_copy)
         params["experiments"], 1024)
     assert params["experiments"]["f243_ue1200"] == {"architecture": [3, 3, 3, 3, 3], "channels": 1024,
                                                     "baseline_epochs": 80, "unit_epochs": 1200}
-    # The data paths are placeholders: point them at stand-in files so that Snakemake can plan.
-    raw, detections = tmp_path / "h36m", tmp_path / "data_2d_h36m_cpn_ft_h36m_dbb.npz"
-    raw.mkdir()
-    detections.touch()
-    local = tmp_path / "paths.yaml"
-    local.write_text(yaml.safe_dump({"data": {"path": str(raw)}, "keypoints": {"import_path": str(detections)}}))
-    jobs = planned_jobs(default_copy, "--configfile", "params/paper.yaml", str(local))
+    jobs = planned_jobs(default_copy, "--configfile", "params/paper.yaml", str(stand_in_data_paths(tmp_path)))
     assert jobs == {"prepare": 1, "keypoints": 1, "train": 80, "evaluate": 80, "animate": 5, "report": 1, "all": 1}
 
 
@@ -114,12 +119,7 @@ def test_semi_supervised_grids_validate_and_plan_their_curve(tmp_path, default_c
                     "report": 1, "all": 1}
     output = snakemake(default_copy, "-n", "--configfile", "params/semi.yaml", timeout=120)
     assert "results/semi/figures/fig9_labelled.png" in output and "results/semi/tables/table9_labelled.md" in output
-    raw, detections = tmp_path / "h36m", tmp_path / "data_2d_h36m_cpn_ft_h36m_dbb.npz"
-    raw.mkdir()
-    detections.touch()
-    local = tmp_path / "paths.yaml"
-    local.write_text(yaml.safe_dump({"data": {"path": str(raw)}, "keypoints": {"import_path": str(detections)}}))
-    jobs = planned_jobs(default_copy, "--configfile", "params/paper_semi.yaml", str(local))
+    jobs = planned_jobs(default_copy, "--configfile", "params/paper_semi.yaml", str(stand_in_data_paths(tmp_path)))
     assert jobs["train"] == 19 * 16 and jobs["evaluate"] == 19 * 16
 
 
