@@ -6,6 +6,8 @@ data set keeps its videos is the data set's business (`poselift.datasets.h36m.vi
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import itertools
 import math
 import os
@@ -22,6 +24,28 @@ from PIL import Image
 from poselift.io.atomic import atomic_path
 
 X264_THREADS = 1  # encoder threads, pinned: x264's bytes depend on them (see `write_video`)
+_M_PERTURB = -6  # glibc's mallopt parameter: fill each heap block with a byte when allocated (and freed)
+_HEAP_FILL = 0x55
+
+
+@contextlib.contextmanager
+def _constant_fresh_heap() -> Iterator[None]:
+    """While inside, glibc fills every heap block it hands out with the same byte, then stops.
+
+    The x264 in PyAV's wheel reads heap memory it has not written while it chooses how to code a frame:
+    the same frames, encoded 200 times in one process, gave up to 20 different bitstreams (and decoded
+    frames one level apart at a few pixels), depending on what earlier allocations had left on the heap.
+    With the fresh heap filled with a constant (glibc's `M_PERTURB`, as `MALLOC_PERTURB_` sets it at start
+    up) every encode gave the same bytes. Outside glibc (no `mallopt`) this does nothing.
+    """
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is None or not mallopt(_M_PERTURB, _HEAP_FILL):
+        yield
+        return
+    try:
+        yield
+    finally:
+        mallopt(_M_PERTURB, 0)
 
 
 class VideoError(ValueError):
@@ -151,6 +175,8 @@ def write_video(path: str | os.PathLike, frames: np.ndarray | Iterable[np.ndarra
     x264 runs on one thread (`X264_THREADS`): its bytes depend on its thread count, which by default
     follows the machine's cores, and with frame threads its rate control can vary from run to run; on
     one thread the same frames give the same file on every machine (and small videos encode faster).
+    It encodes with the fresh heap filled with a constant (`_constant_fresh_heap`): x264 reads memory it
+    has not written, and its bytes followed what was left there.
     """
     path = Path(path)
     first, frames = _frames_of(path, frames)
@@ -162,7 +188,8 @@ def write_video(path: str | os.PathLike, frames: np.ndarray | Iterable[np.ndarra
         raise VideoError(f"{path}: bitrate_kbps must be positive (and the video not lossless), got {bitrate_kbps}")
     height, width = first.shape[:2]
     pad = ((0, 0), (0, 0), (0, 0)) if lossless else ((0, height % 2), (0, width % 2), (0, 0))
-    with atomic_path(path) as tmp, av.open(str(tmp), mode="w", format="mp4") as container:
+    with (atomic_path(path) as tmp, _constant_fresh_heap(),
+          av.open(str(tmp), mode="w", format="mp4") as container):
         stream = container.add_stream("libx264rgb" if lossless else "libx264",
                                       rate=Fraction(fps).limit_denominator(1001))
         stream.width, stream.height = width + pad[1][1], height + pad[0][1]
