@@ -8,6 +8,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CORES ?= $(shell nproc)
 SNAKEMAKE_ARGS ?=
+# pytest-xdist workers; the tests of one file share a worker (and its module fixtures)
+TEST_WORKERS ?= $(CORES)
 PYTEST_ARGS ?=
 
 .PHONY: run test lint lock venv clean benchmark
@@ -26,7 +28,7 @@ run: venv
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
 
 test: venv
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Mapping
+from functools import cache
 from pathlib import Path
 
 
@@ -38,10 +39,18 @@ def _executed(node: ast.AST):
 
 def direct_imports(path: Path, dotted: str) -> set[str]:
     """Dotted names that file `path` (module `dotted`) imports when it runs: modules, and `module.name` for
-    `from` imports (imports under `if TYPE_CHECKING:` left out)."""
-    package = dotted if path.name == "__init__.py" else dotted.rpartition(".")[0]
+    `from` imports (imports under `if TYPE_CHECKING:` left out). Each version of a file is parsed once per
+    process (the workflow asks for the closure of every stage, and they share most of the library)."""
+    stat = Path(path).stat()
+    return set(_imports_of(str(path), dotted, stat.st_mtime_ns, stat.st_size))
+
+
+@cache
+def _imports_of(path: str, dotted: str, mtime_ns: int, size: int) -> frozenset[str]:
+    """`direct_imports` of one version of a file (its modification time and size are part of the key)."""
+    package = dotted if Path(path).name == "__init__.py" else dotted.rpartition(".")[0]
     names = set()
-    for node in _executed(ast.parse(Path(path).read_text(), filename=str(path))):
+    for node in _executed(ast.parse(Path(path).read_text(), filename=path)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -51,7 +60,7 @@ def direct_imports(path: Path, dotted: str) -> set[str]:
                 base = ".".join([*parts[: len(parts) - node.level + 1], *([base] if base else [])])
             names.add(base)
             names.update(f"{base}.{alias.name}" for alias in node.names)
-    return names
+    return frozenset(names)
 
 
 def import_closure(modules: Iterable[str], roots: Mapping[str, Path]) -> list[Path]:
