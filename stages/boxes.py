@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from poselift.detectors.rcnn import load_rcnn, person_boxes
-from poselift.detectors.video import video_scale
+from poselift.detectors.rcnn import person_boxes
+from poselift.detectors.video import load_person_detector, video_scale
 from poselift.io.formats import load_3d
 from poselift.io.video import check_video, read_video, write_boxes
 from poselift.lifting.training import resolve_device
@@ -37,9 +37,7 @@ def main(params: dict, data_3d: Path, subject: str, camera_id: str, video_root: 
     if subject not in positions_3d:
         raise ValueError(f"{data_3d}: no subject {subject}; it has {', '.join(sorted(positions_3d))}")
     torch.set_num_threads(settings["threads"])
-    model = load_rcnn("maskrcnn", settings["maskrcnn_weights"] or "", "detect.maskrcnn_weights",
-                      min_size=settings["rcnn_min_size"], max_size=settings["rcnn_max_size"],
-                      box_score_thresh=settings["person_threshold"]).to(resolve_device(settings["device"]))
+    model = load_person_detector(settings, resolve_device(settings["device"]))
     out_root.mkdir(parents=True, exist_ok=True)
     for sequence in sorted(positions_3d[subject]):
         if dataset.is_dropped(subject, sequence):

@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from poselift.detectors.rcnn import load_rcnn, person_boxes
-from poselift.detectors.video import detect_video, load_detector
+from poselift.detectors.rcnn import person_boxes
+from poselift.detectors.video import detect_video, load_detector, load_person_detector
 from poselift.geometry.layouts import layout
 from poselift.io.animation import Bones, animation_frames, write_animation
 from poselift.io.atomic import atomic_path, file_record, write_json, write_parquet
@@ -70,9 +70,7 @@ def person_boxes_of(params: dict, video: Path, info: VideoInfo, boxes: Path | No
                              f"{info.frames} frames of {info.width}x{info.height}")
         return found
     settings = params["detect"]
-    model = load_rcnn("maskrcnn", settings["maskrcnn_weights"] or "", "detect.maskrcnn_weights",
-                      min_size=settings["rcnn_min_size"], max_size=settings["rcnn_max_size"],
-                      box_score_thresh=settings["person_threshold"]).to(device)
+    model = load_person_detector(settings, device)
     frames = itertools.chain.from_iterable(iter_video(video))
     return person_boxes(model, frames, settings["person_threshold"], batch_size=settings["batch_size"]).boxes
 

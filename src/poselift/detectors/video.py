@@ -53,9 +53,19 @@ def load_detector(detector: str, settings: dict, cpn: Path | None, device: torch
     if not settings["keypointrcnn_weights"]:
         raise ValueError("the keypointrcnn detector needs detect.keypointrcnn_weights: to torchvision's "
                          "keypointrcnn_resnet50_fpn_coco-fc266e95.pth")
-    return load_rcnn("keypointrcnn", settings["keypointrcnn_weights"], "detect.keypointrcnn_weights",
-                     min_size=settings["rcnn_min_size"], max_size=settings["rcnn_max_size"],
-                     box_score_thresh=settings["person_threshold"]).to(device)
+    return _load_rcnn("keypointrcnn", settings, device)
+
+
+def load_person_detector(settings: dict, device: torch.device) -> torch.nn.Module:
+    """Mask R-CNN for person boxes, on `device`, with the `detect` settings' weights (detect.maskrcnn_weights),
+    resizing and person score threshold."""
+    return _load_rcnn("maskrcnn", settings, device)
+
+
+def _load_rcnn(kind: str, settings: dict, device: torch.device) -> torch.nn.Module:
+    weights = f"{kind}_weights"
+    return load_rcnn(kind, settings[weights] or "", f"detect.{weights}", min_size=settings["rcnn_min_size"],
+                     max_size=settings["rcnn_max_size"], box_score_thresh=settings["person_threshold"]).to(device)
 
 
 def detect_video(model, detector: str, settings: dict, frames: np.ndarray, boxes: np.ndarray | None, scale: float
