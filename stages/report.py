@@ -45,13 +45,11 @@ from poselift.io.figures import save_figure
 from poselift.study import consistency, detection, report
 from poselift.study.artifacts import check_inputs, load_detector_history, load_experiment, load_record, load_routing
 from poselift.study.models import models
-from poselift.study.params import experiment_instances, experiment_settings
+from poselift.study.params import DETECTION_KEY, experiment_instances, experiment_settings
 from poselift.study.provenance import animation_mismatches, provenance_problems
 from poselift.study.render import Table
 from poselift.study.tables import ExperimentRuns
 from stages import _cli
-
-DETECTION_KEY = "video_detection"  # summary.json: the detector's numbers beside the experiments'
 
 ANIMATION_ARGUMENTS = {  # the animate stage's outputs per experiment -> what the file is
     "record": "its records of what is shown (.json)", "mp4": "its animations (.mp4)", "gif": "its animations (.gif)",

@@ -22,7 +22,7 @@ from poselift.io.checkpoint import CheckpointError
 from poselift.io.formats import load_2d, load_3d, save_2d, save_3d
 from poselift.lifting.model import ModelConfig, TemporalModelOptimized1f
 from poselift.lifting.sequences import layout_symmetry
-from poselift.study.params import ParamsError, check_params
+from poselift.study.params import SUMMARY_KEYS, ParamsError, check_params
 from stages import _cli
 from stages import evaluate as evaluate_stage
 from stages import train as train_stage
@@ -186,6 +186,14 @@ def test_layout_mismatch_in_metadata_names_the_file():
     with pytest.raises(ValidationError, match=r"data_2d_h36m_x\.npz: bad metadata: metadata says layout 'coco' "
                                               r"with 16 joints"):
         layout_symmetry({"layout_name": "coco", "num_joints": 16}, H36M, "data_2d_h36m_x.npz")
+
+
+@pytest.mark.parametrize("key", SUMMARY_KEYS)
+def test_an_experiment_named_as_a_key_of_the_summary_is_a_parameter_error(key):
+    params = _cli.load_params(str(ROOT / "params.yaml"))
+    params["experiments"][key] = params["experiments"].pop("f1_ue15")
+    with pytest.raises(ParamsError, match=rf"experiment {key}: the name is taken by results/summary\.json"):
+        check_params(params)
 
 
 def test_fixed_data_without_a_budget_fails_at_validation():

@@ -20,7 +20,7 @@ from poselift.datasets.h36m.names import ACTIONS
 from poselift.io.figures import save_figure
 from poselift.study import artifacts, labelled, report
 from poselift.study.models import BASELINE
-from poselift.study.params import experiment_settings
+from poselift.study.params import LABELLED_KEY, experiment_settings
 from poselift.study.tables import ExperimentRuns
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,9 +218,9 @@ def test_the_report_writes_table9_from_the_artifacts(curve_report):
     assert (curve_report["tables"] / f"{labelled.TABLE}.md").read_text().count("\n") == 4
     assert r"\label{tab:table9_labelled}" in (curve_report["tables"] / f"{labelled.TABLE}.tex").read_text()
     summary = json.loads(curve_report["summary"].read_text())
-    assert sorted(summary) == sorted(["ee", "ef", report.LABELLED_KEY])
-    assert [r["experiment"] for r in summary[report.LABELLED_KEY]] == ["ee", "ef"]
-    assert summary[report.LABELLED_KEY][1]["per_action_n_mpjpe"] == pytest.approx(table.at[1, "per_action_n_mpjpe"])
+    assert sorted(summary) == sorted(["ee", "ef", LABELLED_KEY])
+    assert [r["experiment"] for r in summary[LABELLED_KEY]] == ["ee", "ef"]
+    assert summary[LABELLED_KEY][1]["per_action_n_mpjpe"] == pytest.approx(table.at[1, "per_action_n_mpjpe"])
 
 
 def test_the_report_shows_the_curve_in_its_own_section(curve_report):

@@ -38,6 +38,12 @@ def validate(params: dict, schema: dict, partial: bool = False) -> None:
         raise ParamsError("invalid parameters:\n" + "\n".join(lines))
 
 
+# Keys of results/summary.json beside the experiments' names (study.report, stages/report.py): no experiment
+# may be named so.
+LABELLED_KEY = "labelled_curve"  # Table 9's rows
+DETECTION_KEY = "video_detection"  # the video detector's numbers
+SUMMARY_KEYS = (LABELLED_KEY, DETECTION_KEY)
+
 STUDY_SETTINGS = ("replicates", "routing")  # settings that decide which jobs an experiment has, not what a job does
 
 
@@ -115,6 +121,9 @@ def check_params(params: dict) -> None:
         for name in params["experiments"]:
             settings = experiment_settings(params, name)
             where = f"experiment {name}"
+            if name in SUMMARY_KEYS:
+                problems.append(f"{where}: the name is taken by results/summary.json, whose keys beside the "
+                                f"experiments' are {', '.join(SUMMARY_KEYS)}; rename it")
             train, test = settings["subjects_train"], settings["subjects_test"]
             overlap = sorted(set(train) & set(test))
             if overlap:

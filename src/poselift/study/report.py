@@ -21,6 +21,7 @@ from poselift.io.figures import FIGURE_FORMATS
 from poselift.lifting.model import receptive_field
 from poselift.study import experts, figures, labelled, tables, tpr
 from poselift.study.models import models
+from poselift.study.params import LABELLED_KEY
 from poselift.study.render import Table
 from poselift.study.tables import ExperimentRuns
 
@@ -40,7 +41,6 @@ ROUTING_TABLES = ("table7_routing", "table8_transfer")
 
 
 TABLE_FORMATS = ("md", "csv", "tex")
-LABELLED_KEY = "labelled_curve"  # headline_metrics: Table 9's rows beside the experiments'
 
 
 def table_names(report: Mapping, settings: Iterable[Mapping]) -> tuple[tuple[str, ...], tuple[str, ...]]:
