@@ -35,12 +35,13 @@ from poselift.io.atomic import file_record, write_json
 from poselift.io.figures import save_figure
 from poselift.io.formats import load_2d, load_3d
 from poselift.lifting.evaluation import predict
-from poselift.lifting.sequences import Sequence, Symmetry, layout_symmetry
+from poselift.lifting.restore import pose_model
+from poselift.lifting.sequences import Sequence, Symmetry, evaluation_sequences, layout_symmetry
 from poselift.study import animations
 from poselift.study.models import BASELINE, model_actions, models
 from poselift.study.params import validate
+from poselift.study.provenance import load_job_checkpoint
 from stages import _cli
-from stages.evaluate import checked_checkpoint, evaluation_sequences, lifting_model
 
 DEVICE = torch.device("cpu")  # a few sequences per model: no GPU is worth asking for
 
@@ -68,8 +69,8 @@ def predictions(settings: dict, experiment: str, checkpoints: Mapping[str, Path]
     sequence, (T, J_out, 3) metres, camera frame."""
     predicted: dict[str, dict[str, np.ndarray]] = {action: {} for action in chosen}
     for model, path in checkpoints.items():
-        ckpt = checked_checkpoint(Path(path), settings, experiment, model, inputs, external)
-        net = lifting_model(ckpt, Path(path), layout, data_2d, dataset, DEVICE).eval()
+        ckpt = load_job_checkpoint(path, settings, experiment, model, inputs, external)
+        net = pose_model(ckpt, path, layout, data_2d, dataset, DEVICE)
         actions = model_actions(model, dataset)
         outputs = predict(net, [torch.from_numpy(chosen[a].poses_2d) for a in actions], symmetry, tta)
         for action, output in zip(actions, outputs, strict=True):
@@ -91,8 +92,8 @@ def shown_sequences(params: dict, settings: dict, animation: dict, *, experiment
     positions_3d = load_3d(data_3d)
     positions_2d, metadata = load_2d(data_2d)
     layout, symmetry = layout_symmetry(metadata, dataset, str(data_2d))
-    sequences = evaluation_sequences(params, settings, positions_3d, positions_2d, metadata, dataset.study_actions,
-                                     dataset, data_3d, data_2d)
+    sequences = evaluation_sequences(settings, positions_3d, positions_2d, metadata, dataset.study_actions, dataset,
+                                     str(data_3d), str(data_2d), params["data"]["expected_absent"])
     subject = settings["subjects_test"][0]
     chosen = animations.chosen_sequences(sequences, dataset.study_actions, subject, camera)
     predicted = predictions(settings, experiment, checkpoints, chosen, inputs, data_2d, layout, symmetry, dataset,

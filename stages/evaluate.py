@@ -18,70 +18,20 @@ from pathlib import Path
 
 import torch
 
-from poselift.datasets import Dataset
-from poselift.geometry.layouts import Layout
 from poselift.io.atomic import file_record, sha256_file, write_json, write_parquet
-from poselift.io.checkpoint import Checkpoint, CheckpointError, load_checkpoint
-from poselift.io.formats import Poses2D, Poses3D, load_2d, load_3d
+from poselift.io.formats import load_2d, load_3d
 from poselift.lifting.aggregation import action_wise_average, per_action, per_subject
 from poselift.lifting.evaluation import evaluate
-from poselift.lifting.model import TemporalModel
-from poselift.lifting.sequences import Sequence, build_sequences, layout_symmetry, require_complete_split
+from poselift.lifting.restore import pose_model
+from poselift.lifting.sequences import evaluation_sequences, layout_symmetry
 from poselift.lifting.training import resolve_device
 from poselift.study.models import model_actions
-from poselift.study.provenance import checkpoint_mismatches
+from poselift.study.provenance import load_job_checkpoint
 from stages import _cli
 
 
 def _clean(values: dict) -> dict:
     return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in values.items()}
-
-
-def checked_checkpoint(checkpoint: Path, settings: dict, experiment: str, model: str, inputs: dict,
-                       external: bool = False) -> Checkpoint:
-    """The checkpoint, read with the experiment's settings `settings`; unless `external`, CheckpointError
-    (naming both) where its record is not that of the job `experiment`/`model` trained on `inputs` (the
-    data files' `file_record`s)."""
-    ckpt = load_checkpoint(checkpoint, causal=settings["causal"], dropout=settings["dropout"])
-    record = ckpt.params if ckpt.source == "poselift" else {}
-    if not external:
-        if not record:
-            raise CheckpointError(f"{checkpoint}: a VideoPose3D checkpoint records nothing of what trained it: pass "
-                                  f"--external to score it as {experiment}/{model}")
-        mismatches = checkpoint_mismatches(record, experiment, model, settings, inputs)
-        if mismatches:
-            raise CheckpointError(f"{checkpoint}: " + "; ".join(mismatches) + " (pass --external to score it anyway)")
-    return ckpt
-
-
-def lifting_model(ckpt: Checkpoint, checkpoint: Path, layout: Layout, data_2d: Path, dataset: Dataset,
-                  device: torch.device) -> TemporalModel:
-    """The checkpoint's model on `device`; CheckpointError where it does not lift `layout` (the 2D file's)
-    to the data set's joints or its weights do not fit its architecture."""
-    joints_out = dataset.layout.num_joints
-    if ckpt.config.num_joints_in != layout.num_joints or ckpt.config.num_joints_out != joints_out:
-        raise CheckpointError(f"{checkpoint}: model takes {ckpt.config.num_joints_in} joints and predicts "
-                              f"{ckpt.config.num_joints_out}, but {data_2d} has {layout.num_joints} "
-                              f"({layout.name} layout) and the {dataset.title} 3D targets {joints_out}")
-    net = TemporalModel(ckpt.config).to(device)
-    try:
-        net.load_state_dict(ckpt.model_pos)
-    except RuntimeError as err:
-        raise CheckpointError(f"{checkpoint}: 'model_pos' does not fit the architecture "
-                              f"{ckpt.config.filter_widths}: {str(err).splitlines()[0]}") from err
-    return net
-
-
-def evaluation_sequences(params: dict, settings: dict, positions_3d: Poses3D, positions_2d: Poses2D,
-                         metadata: dict, actions: tuple[str, ...], dataset: Dataset, data_3d: Path,
-                         data_2d: Path) -> list[Sequence]:
-    """The test subjects' sequences of `actions`, every camera, once the split is checked to be complete."""
-    # the training subjects as far as the file has them (a VideoPose3D checkpoint's may not be there)
-    split = [s for s in settings["subjects_train"] if s in positions_3d] + list(settings["subjects_test"])
-    require_complete_split(positions_3d, split, dataset.study_actions, dataset, str(data_3d),
-                           params["data"]["expected_absent"])
-    return build_sequences(positions_3d, positions_2d, metadata, settings["subjects_test"], actions, dataset,
-                           str(data_3d), str(data_2d))
 
 
 def main(params: dict, settings: dict, *, experiment: str, model: str, checkpoint: Path, data_3d: Path,
@@ -94,7 +44,7 @@ def main(params: dict, settings: dict, *, experiment: str, model: str, checkpoin
     torch.set_num_threads(settings["threads"])
     device = resolve_device(settings["device"])
     inputs = {"data_3d": file_record(data_3d), "data_2d": file_record(data_2d)}
-    ckpt = checked_checkpoint(checkpoint, settings, experiment, model, inputs, external)
+    ckpt = load_job_checkpoint(checkpoint, settings, experiment, model, inputs, external)
     record = ckpt.params if ckpt.source == "poselift" else {}
     trained_as = {"experiment": record["experiment"], "model": record["model"]} if record else None
     trained = f" {trained_as['experiment']}/{trained_as['model']}" if trained_as else ""
@@ -102,9 +52,9 @@ def main(params: dict, settings: dict, *, experiment: str, model: str, checkpoin
     positions_3d = load_3d(data_3d)
     positions_2d, metadata = load_2d(data_2d)
     layout, symmetry = layout_symmetry(metadata, dataset, str(data_2d))
-    net = lifting_model(ckpt, checkpoint, layout, data_2d, dataset, device)
-    sequences = evaluation_sequences(params, settings, positions_3d, positions_2d, metadata, actions, dataset,
-                                     data_3d, data_2d)
+    net = pose_model(ckpt, checkpoint, layout, data_2d, dataset, device)
+    sequences = evaluation_sequences(settings, positions_3d, positions_2d, metadata, actions, dataset, str(data_3d),
+                                     str(data_2d), params["data"]["expected_absent"])
     print(f"[{experiment}/{model}] evaluating {checkpoint} ({ckpt.source}, receptive field "
           f"{ckpt.config.receptive_field}) on {len(sequences)} sequences, TTA {tta}, device {device}",
           file=sys.stderr, flush=True)

@@ -25,6 +25,7 @@ from poselift.io.atomic import file_record, sha256_file, write_json, write_parqu
 from poselift.io.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from poselift.io.formats import load_2d, load_3d
 from poselift.lifting.model import TemporalModel
+from poselift.lifting.restore import lifting_models
 from poselift.lifting.sequences import build_sequences, layout_symmetry, require_complete_split
 from poselift.lifting.training import resolve_device
 from poselift.study.models import models
@@ -46,9 +47,8 @@ def load_model(path: Path, experiment: str, model: str, settings: dict, inputs: 
                    for section, value in (expected or {}).items() if ckpt.params.get(section) != value]
     if mismatches:
         raise CheckpointError(f"{path}: " + "; ".join(mismatches))
-    net = TemporalModel(ckpt.config).to(device)
-    net.load_state_dict(ckpt.model_pos)
-    return net.eval(), ckpt
+    net, _ = lifting_models(ckpt, path, device)
+    return net, ckpt
 
 
 def main(params: dict, settings: dict, *, experiment: str, checkpoints: list[Path], classifier: Path,

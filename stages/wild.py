@@ -41,13 +41,13 @@ from poselift.io.video import VideoError, VideoInfo, check_video, iter_video, re
 from poselift.keypoints.assembly import fill_missing
 from poselift.keypoints.custom import read_custom, write_custom
 from poselift.lifting.evaluation import sequence_errors
+from poselift.lifting.restore import lifting_models
 from poselift.lifting.sequences import Symmetry
 from poselift.lifting.training import resolve_device
 from poselift.lifting.wild import (
     REFERENCE_AZIMUTH,
     REFERENCE_ORIENTATION,
     lift,
-    lifting_models,
     match_layout,
     model_layout,
     to_world,

@@ -9,7 +9,7 @@ its camera's intrinsics, and no 3D poses: they are never read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from collections.abc import Sequence as Pair
 from dataclasses import dataclass
 
@@ -168,3 +168,15 @@ def layout_symmetry(metadata: dict, dataset: Dataset, file: str = "2D file") -> 
     except (ValueError, TypeError) as err:
         raise ValidationError([Problem(file, f"bad metadata: {err}")]) from None
     return layout, Symmetry.of(layout, dataset)
+
+
+def evaluation_sequences(settings: Mapping, positions_3d: Poses3D, positions_2d: Poses2D, metadata: dict,
+                         actions: tuple[str, ...], dataset: Dataset, file_3d: str, file_2d: str,
+                         expected_absent: Iterable[Pair[str]] = ()) -> list[Sequence]:
+    """The test subjects' sequences of `actions`, every camera, once the experiment's split (`settings`) is
+    checked to be complete (`require_complete_split`, `expected_absent` pairs allowed)."""
+    # the training subjects as far as the file has them (a VideoPose3D checkpoint's may not be there)
+    split = [s for s in settings["subjects_train"] if s in positions_3d] + list(settings["subjects_test"])
+    require_complete_split(positions_3d, split, dataset.study_actions, dataset, file_3d, expected_absent)
+    return build_sequences(positions_3d, positions_2d, metadata, settings["subjects_test"], actions, dataset,
+                           file_3d, file_2d)

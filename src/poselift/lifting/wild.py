@@ -25,7 +25,7 @@ from poselift.geometry.cameras import camera_to_world, normalize_screen_coordina
 from poselift.geometry.layouts import Layout, convert_keypoints, layout
 from poselift.io.checkpoint import Checkpoint, CheckpointError
 from poselift.lifting.evaluation import predict
-from poselift.lifting.model import TemporalModel, trajectory_config
+from poselift.lifting.model import TemporalModel
 from poselift.lifting.sequences import Symmetry
 
 # wxyz quaternion, camera to world, and the display azimuth (degrees) of Human3.6M S1's camera 54138969
@@ -88,25 +88,6 @@ def match_layout(keypoints: np.ndarray, detected: str, wanted: str, convert: boo
                          f"{wanted} keypoints: set wild.convert_layout: true to convert them (joints of one layout made"
                          f" from those of the other, an approximation), or use a checkpoint trained on {detected}")
     return convert_keypoints(keypoints, detected, wanted).astype(np.float32)
-
-
-def lifting_models(checkpoint: Checkpoint, path: str | os.PathLike, device: torch.device
-                   ) -> tuple[TemporalModel, TemporalModel | None]:
-    """The dilated pose model of a checkpoint and its trajectory model (None without `model_traj`), in eval mode."""
-    models = []
-    for key, config in (("model_pos", checkpoint.config), ("model_traj", trajectory_config(checkpoint.config))):
-        state = getattr(checkpoint, key)
-        if state is None:
-            models.append(None)
-            continue
-        net = TemporalModel(config).to(device).eval()
-        try:
-            net.load_state_dict(state)
-        except RuntimeError as err:
-            raise CheckpointError(f"{path}: {key!r} does not fit the architecture {config.filter_widths}: "
-                                  f"{str(err).splitlines()[0]}") from err
-        models.append(net)
-    return models[0], models[1]
 
 
 def lift(pose_model: TemporalModel, trajectory_model: TemporalModel | None, keypoints: np.ndarray,

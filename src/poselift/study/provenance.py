@@ -3,9 +3,11 @@ evaluation against the data the run prepared and the parameters that describe th
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from poselift.io.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from poselift.keypoints.assembly import VIDEO_DETECTORS
 
 if TYPE_CHECKING:
@@ -85,3 +87,20 @@ def animation_mismatches(record: Mapping[str, Any], runs: ExperimentRuns) -> lis
               f"the evaluations read {wanted['path']} (sha256 {wanted['sha256'][:12]}...)"
               for name, wanted in read.items() if record["inputs"][name]["sha256"] != wanted["sha256"]]
     return found
+
+
+def load_job_checkpoint(path: str | os.PathLike, settings: Mapping[str, Any], experiment: str, model: str,
+                        inputs: Mapping[str, Any], external: bool = False) -> Checkpoint:
+    """The checkpoint at `path`, read with the experiment's settings `settings`; unless `external`,
+    CheckpointError (naming both) where its record is not that of the job `experiment`/`model` trained on
+    `inputs` (the data files' `file_record`s)."""
+    ckpt = load_checkpoint(path, causal=settings["causal"], dropout=settings["dropout"])
+    record = ckpt.params if ckpt.source == "poselift" else {}
+    if not external:
+        if not record:
+            raise CheckpointError(f"{path}: a VideoPose3D checkpoint records nothing of what trained it: pass "
+                                  f"--external to score it as {experiment}/{model}")
+        mismatches = checkpoint_mismatches(record, experiment, model, settings, inputs)
+        if mismatches:
+            raise CheckpointError(f"{path}: " + "; ".join(mismatches) + " (pass --external to score it anyway)")
+    return ckpt
