@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import itertools
 import math
 import os
@@ -28,6 +29,12 @@ _M_PERTURB = -6  # glibc's mallopt parameter: fill each heap block with a byte w
 _HEAP_FILL = 0x55
 
 
+@functools.cache
+def _mallopt():
+    """glibc's `mallopt` in this process, or None where the C library has none."""
+    return getattr(ctypes.CDLL(None), "mallopt", None)
+
+
 @contextlib.contextmanager
 def _constant_fresh_heap() -> Iterator[None]:
     """While inside, glibc fills every heap block it hands out with the same byte, then stops.
@@ -38,7 +45,7 @@ def _constant_fresh_heap() -> Iterator[None]:
     With the fresh heap filled with a constant (glibc's `M_PERTURB`, as `MALLOC_PERTURB_` sets it at start
     up) every encode gave the same bytes. Outside glibc (no `mallopt`) this does nothing.
     """
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    mallopt = _mallopt()
     if mallopt is None or not mallopt(_M_PERTURB, _HEAP_FILL):
         yield
         return
